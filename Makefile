@@ -1,0 +1,35 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install lint format messages bench
+
+run: $(STAMP)
+	$(PY) scripts/dev.py run
+
+test: $(STAMP)
+	$(PY) scripts/dev.py test $(ARGS)
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev,embedded]'
+	touch $(STAMP)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix . && $(VENV)/bin/ruff format .
+
+# Needs GNU gettext (apt-get install gettext); the compiled .mo files are committed.
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l fr --no-obsolete --ignore=.venv --ignore=.data
+	$(PY) manage.py compilemessages --ignore=.venv
+
+bench: $(STAMP)
+	eval "$$($(PY) scripts/dev.py env)" && $(PY) benchmarks/tenancy.py

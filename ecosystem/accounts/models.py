@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Administrator")
+    MANAGER = "manager", _("Manager")
+    REVIEWER = "reviewer", _("Governance reviewer")
+    PARTNER_ADMIN = "partner_admin", _("Partner administrator")
+    PARTNER_MEMBER = "partner_member", _("Partner member")
+
+
+STAFF_ROLES = (Role.ADMIN, Role.MANAGER, Role.REVIEWER)
+PARTNER_ROLES = (Role.PARTNER_ADMIN, Role.PARTNER_MEMBER)
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> User:
+        if not email:
+            raise ValueError("An email is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> User:
+        fields.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person with a login in one schema.
+
+    In a tenant's schema: orchestrator staff or a partner's user, with a role.
+    In the public schema: a platform operator (is_staff), who uses the Django
+    admin. The same person in two ecosystems has two users.
+    """
+
+    email = models.EmailField(_("email"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("platform operator"), default=False)
+    date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def is_orchestrator_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Invitation(models.Model):
+    """An emailed, single-use, expiring link to join this tenant with a role.
+
+    Only the SHA-256 of the token is stored: the link in the mail is the only
+    copy. Resending issues a new token, so the old link dies.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        EXPIRED = "expired", _("Expired")
+        REVOKED = "revoked", _("Revoked")
+
+    email = models.EmailField(_("email"))
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("invited"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.get_role_display()})"
+
+    @property
+    def state(self) -> str:
+        if self.accepted_at:
+            return self.State.ACCEPTED
+        if self.revoked_at:
+            return self.State.REVOKED
+        if self.expires_at <= timezone.now():
+            return self.State.EXPIRED
+        return self.State.PENDING
+
+    def get_state_display(self) -> str:
+        return self.State(self.state).label

@@ -1,0 +1,31 @@
+"""Django's auth signals are the only hook for sign-in events: record them."""
+
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.db import connection
+from django.dispatch import receiver
+
+from governance.services import audit_record
+
+from .middleware import SESSION_TENANT_KEY
+
+
+def client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") if request is not None else None
+
+
+@receiver(user_logged_in, dispatch_uid="accounts.bind_session_to_tenant")
+def bind_session_to_tenant(sender, request, user, **kwargs):
+    if request is not None and hasattr(request, "session"):
+        request.session[SESSION_TENANT_KEY] = connection.schema_name
+
+
+@receiver(user_login_failed, dispatch_uid="accounts.audit_login_failed")
+def audit_login_failed(sender, credentials, request=None, **kwargs):
+    email = (credentials.get("username") or credentials.get("email") or "")[:254]
+    audit_record(
+        actor=None,
+        actor_label=email,
+        action="auth.login_failed",
+        after={"email": email},
+        ip=client_ip(request),
+    )

@@ -1,0 +1,271 @@
+"""Writes on users and staff invitations of the current tenant.
+
+Every function needs a tenant schema, runs in one transaction, checks the
+actor's permission and writes the audit trail.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
+
+from ecosystem.core.errors import ApplicationError, Conflict, FieldErrors, NotAllowed
+from governance.services import audit_record
+
+from .models import STAFF_ROLES, Invitation, Role, User, hash_token
+
+
+class LockedOut(ApplicationError):
+    status_code = 429
+    code = "locked_out"
+
+
+class BadCredentials(ApplicationError):
+    status_code = 400
+    code = "invalid_credentials"
+
+
+@dataclass(frozen=True)
+class IssuedInvitation:
+    invitation: Invitation
+    token: str  # the only copy of the raw token: it goes into the mail
+
+
+def _require_admin(actor: User) -> None:
+    if not (actor.is_active and actor.role == Role.ADMIN):
+        raise NotAllowed(_("Only an administrator can manage the team."))
+
+
+def _admins_left_after(user: User) -> int:
+    return User.objects.filter(role=Role.ADMIN, is_active=True).exclude(pk=user.pk).count()
+
+
+def _send_invitation(invitation: Invitation, token: str) -> None:
+    from .tasks import send_invitation_email
+
+    invitation_id, language = invitation.pk, translation.get_language() or "en"
+    transaction.on_commit(lambda: send_invitation_email.delay(invitation_id, token, language))
+
+
+def _new_token(invitation: Invitation) -> str:
+    token = secrets.token_urlsafe(32)
+    invitation.token_hash = hash_token(token)
+    invitation.sent_at = timezone.now()
+    invitation.expires_at = invitation.sent_at + settings.INVITATION_TTL
+    return token
+
+
+@transaction.atomic
+def invitation_create(*, actor: User, email: str, role: str, ip: str | None = None) -> IssuedInvitation:
+    """Invite a person to join the orchestrator's staff; the mail leaves after commit."""
+    _require_admin(actor)
+    email = email.strip().lower()
+    errors: dict[str, list[str]] = {}
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors["email"] = [_("Enter a valid email address.")]
+    else:
+        if User.objects.filter(email=email).exists():
+            errors["email"] = [_("%(email)s already has an account here.") % {"email": email}]
+        elif any(
+            i.state == Invitation.State.PENDING
+            for i in Invitation.objects.filter(email=email, accepted_at=None, revoked_at=None)
+        ):
+            errors["email"] = [
+                _("%(email)s already has a pending invitation: resend it instead.") % {"email": email}
+            ]
+    if role not in STAFF_ROLES:
+        errors["role"] = [_("Choose administrator, manager or governance reviewer.")]
+    if errors:
+        raise FieldErrors(errors)
+    invitation = Invitation(email=email, role=role, invited_by=actor)
+    token = _new_token(invitation)
+    invitation.save()
+    audit_record(
+        actor=actor,
+        action="invitation.created",
+        target=invitation,
+        after={"email": email, "role": role},
+        ip=ip,
+    )
+    _send_invitation(invitation, token)
+    return IssuedInvitation(invitation, token)
+
+
+@transaction.atomic
+def invitation_resend(*, actor: User, invitation: Invitation, ip: str | None = None) -> IssuedInvitation:
+    """A new link with a fresh expiry; the previous link stops working."""
+    _require_admin(actor)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.state in (Invitation.State.ACCEPTED, Invitation.State.REVOKED):
+        raise Conflict(
+            _("This invitation is %(state)s: it cannot be resent.")
+            % {"state": invitation.get_state_display().lower()}
+        )
+    before = {"expires_at": invitation.expires_at.isoformat()}
+    token = _new_token(invitation)
+    invitation.save(update_fields=["token_hash", "sent_at", "expires_at"])
+    audit_record(
+        actor=actor,
+        action="invitation.resent",
+        target=invitation,
+        before=before,
+        after={"expires_at": invitation.expires_at.isoformat()},
+        ip=ip,
+    )
+    _send_invitation(invitation, token)
+    return IssuedInvitation(invitation, token)
+
+
+@transaction.atomic
+def invitation_revoke(*, actor: User, invitation: Invitation, ip: str | None = None) -> Invitation:
+    _require_admin(actor)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.state == Invitation.State.ACCEPTED:
+        raise Conflict(_("This invitation was already accepted."))
+    if invitation.state == Invitation.State.REVOKED:
+        raise Conflict(_("This invitation was already revoked."))
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    audit_record(
+        actor=actor,
+        action="invitation.revoked",
+        target=invitation,
+        after={"state": Invitation.State.REVOKED},
+        ip=ip,
+    )
+    return invitation
+
+
+def invitation_for_token(token: str) -> Invitation | None:
+    """The invitation a link points to, whatever its state (None if unknown)."""
+    if not token:
+        return None
+    return Invitation.objects.filter(token_hash=hash_token(token)).first()
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, password: str, full_name: str = "", ip: str | None = None) -> User:
+    """Create the invited user. Unknown, used, revoked or expired links create nothing."""
+    invitation = Invitation.objects.select_for_update().filter(token_hash=hash_token(token)).first()
+    if invitation is None:
+        raise Conflict(_("This invitation link is not valid."), code="invitation_invalid")
+    state = invitation.state
+    if state != Invitation.State.PENDING:
+        messages = {
+            Invitation.State.ACCEPTED: _("This invitation was already used."),
+            Invitation.State.REVOKED: _("This invitation was revoked."),
+            Invitation.State.EXPIRED: _("This invitation has expired. Ask for a new one."),
+        }
+        raise Conflict(messages[state], code=f"invitation_{state}")
+    if User.objects.filter(email=invitation.email).exists():
+        raise Conflict(_("An account with this email already exists."), code="user_exists")
+    candidate = User(email=invitation.email, full_name=full_name.strip(), role=invitation.role)
+    try:
+        validate_password(password, user=candidate)
+    except ValidationError as error:
+        raise FieldErrors({"password": list(error.messages)}) from None
+    candidate.set_password(password)
+    candidate.save()
+    invitation.accepted_at = timezone.now()
+    invitation.user = candidate
+    invitation.save(update_fields=["accepted_at", "user"])
+    audit_record(
+        actor=candidate,
+        action="invitation.accepted",
+        target=invitation,
+        after={"email": candidate.email, "role": candidate.role},
+        ip=ip,
+    )
+    return candidate
+
+
+@transaction.atomic
+def user_change_role(*, actor: User, user: User, role: str, ip: str | None = None) -> User:
+    _require_admin(actor)
+    if role not in STAFF_ROLES or user.role not in STAFF_ROLES:
+        raise FieldErrors({"role": [_("Staff roles are administrator, manager and reviewer.")]})
+    if user.pk == actor.pk:
+        raise Conflict(_("You cannot change your own role; ask another administrator."))
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.role == role:
+        return user
+    if user.role == Role.ADMIN and _admins_left_after(user) == 0:
+        raise Conflict(_("The ecosystem needs at least one active administrator."))
+    before = {"role": user.role}
+    user.role = role
+    user.save(update_fields=["role"])
+    audit_record(
+        actor=actor, action="user.role_changed", target=user, before=before, after={"role": role},
+        ip=ip,
+    )  # fmt: skip
+    return user
+
+
+def user_end_sessions(*, user: User) -> None:
+    """Revoke API tokens. Browser sessions of an inactive user stop resolving at
+    once: Django's backend refuses inactive users on every request."""
+    Token.objects.filter(user=user).delete()
+
+
+@transaction.atomic
+def user_deactivate(*, actor: User, user: User, ip: str | None = None) -> User:
+    """The user can no longer sign in; their sessions and tokens end now."""
+    _require_admin(actor)
+    if user.pk == actor.pk:
+        raise Conflict(_("You cannot deactivate yourself."))
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.is_active:
+        raise Conflict(_("This user is already deactivated."))
+    if user.role == Role.ADMIN and _admins_left_after(user) == 0:
+        raise Conflict(_("The ecosystem needs at least one active administrator."))
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    user_end_sessions(user=user)
+    audit_record(
+        actor=actor, action="user.deactivated", target=user, before={"is_active": True},
+        after={"is_active": False}, ip=ip,
+    )  # fmt: skip
+    return user
+
+
+@transaction.atomic
+def user_reactivate(*, actor: User, user: User, ip: str | None = None) -> User:
+    _require_admin(actor)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_active:
+        raise Conflict(_("This user is already active."))
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    audit_record(
+        actor=actor, action="user.reactivated", target=user, before={"is_active": False},
+        after={"is_active": True}, ip=ip,
+    )  # fmt: skip
+    return user
+
+
+def token_issue(*, request, email: str, password: str) -> Token:
+    """The API token of the user with these credentials (django-axes throttled)."""
+    from axes.handlers.proxy import AxesProxyHandler
+
+    email = (email or "").strip().lower()
+    if AxesProxyHandler.is_locked(request, credentials={"username": email}):
+        raise LockedOut(_("Too many failed sign-ins. Try again in 15 minutes."))
+    user = authenticate(request, username=email, password=password or "")
+    if getattr(request, "axes_locked_out", False):
+        raise LockedOut(_("Too many failed sign-ins. Try again in 15 minutes."))
+    if user is None:
+        raise BadCredentials(_("Email or password is incorrect."))
+    token, _created = Token.objects.get_or_create(user=user)
+    return token

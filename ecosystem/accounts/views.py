@@ -1,0 +1,179 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ecosystem.core.errors import ApplicationError, FieldErrors
+from ecosystem.core.views import client_ip, form_errors_from, role_required
+
+from . import selectors, services
+from .forms import AcceptInvitationForm, EmailAuthenticationForm, InvitationForm, RoleForm
+from .models import Invitation, Role, User
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = EmailAuthenticationForm
+    redirect_authenticated_user = True
+
+    def get_initial(self):
+        return {"username": self.request.GET.get("email", "")}
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/email/password_reset.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("core:dashboard")
+
+    def form_valid(self, form):
+        messages.success(self.request, _("Your password was changed."))
+        return super().form_valid(form)
+
+
+@role_required(Role.ADMIN)
+def team(request: HttpRequest) -> HttpResponse:
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            issued = services.invitation_create(
+                actor=request.user, ip=client_ip(request), **form.cleaned_data
+            )
+        except FieldErrors as error:
+            form_errors_from(form, error)
+        else:
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": issued.invitation.email})
+            return redirect("accounts:team")
+    context = {
+        "form": form,
+        "members": selectors.staff_members(),
+        "invitations": selectors.invitations_open_first(),
+        "role_form": RoleForm(),
+    }
+    return render(request, "accounts/team.html", context, status=400 if form.errors else 200)
+
+
+def _team_action(request: HttpRequest, action, success: str) -> HttpResponse:
+    try:
+        action()
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, success)
+    return redirect("accounts:team")
+
+
+@require_POST
+@role_required(Role.ADMIN)
+def user_role(request: HttpRequest, pk: int) -> HttpResponse:
+    user = get_object_or_404(User, pk=pk)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a valid role."))
+        return redirect("accounts:team")
+    return _team_action(
+        request,
+        lambda: services.user_change_role(
+            actor=request.user, user=user, role=form.cleaned_data["role"], ip=client_ip(request)
+        ),
+        _("%(user)s is now %(role)s.")
+        % {"user": user, "role": Role(form.cleaned_data["role"]).label.lower()},
+    )
+
+
+@require_POST
+@role_required(Role.ADMIN)
+def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    user = get_object_or_404(User, pk=pk)
+    return _team_action(
+        request,
+        lambda: services.user_deactivate(actor=request.user, user=user, ip=client_ip(request)),
+        _("%(user)s was deactivated and signed out.") % {"user": user},
+    )
+
+
+@require_POST
+@role_required(Role.ADMIN)
+def user_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    user = get_object_or_404(User, pk=pk)
+    return _team_action(
+        request,
+        lambda: services.user_reactivate(actor=request.user, user=user, ip=client_ip(request)),
+        _("%(user)s can sign in again.") % {"user": user},
+    )
+
+
+@require_POST
+@role_required(Role.ADMIN)
+def invitation_resend(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = get_object_or_404(Invitation, pk=pk)
+    return _team_action(
+        request,
+        lambda: services.invitation_resend(actor=request.user, invitation=invitation, ip=client_ip(request)),
+        _("A new link was sent to %(email)s; the previous one no longer works.")
+        % {"email": invitation.email},
+    )
+
+
+@require_POST
+@role_required(Role.ADMIN)
+def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = get_object_or_404(Invitation, pk=pk)
+    return _team_action(
+        request,
+        lambda: services.invitation_revoke(actor=request.user, invitation=invitation, ip=client_ip(request)),
+        _("The invitation of %(email)s was revoked.") % {"email": invitation.email},
+    )
+
+
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = services.invitation_for_token(token)
+    state = invitation.state if invitation else None
+    if state != Invitation.State.PENDING:
+        return render(
+            request,
+            "accounts/invitation_unusable.html",
+            {"state": state},
+            status=410 if state else 404,
+        )
+    form = AcceptInvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(
+                token=token,
+                password=form.cleaned_data["password"],
+                full_name=form.cleaned_data["full_name"],
+                ip=client_ip(request),
+            )
+        except FieldErrors as error:
+            form_errors_from(form, error)
+        except ApplicationError as error:
+            return render(
+                request, "accounts/invitation_unusable.html", {"message": error.message}, status=409
+            )
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome! Your account is ready."))
+            return redirect("core:dashboard")
+    return render(
+        request,
+        "accounts/invitation_accept.html",
+        {"form": form, "invitation": invitation},
+        status=400 if form.errors else 200,
+    )

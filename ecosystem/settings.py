@@ -1,0 +1,304 @@
+"""One settings module, configured from the environment (django-environ).
+
+DJANGO_ENV is `development` (default), `test` or `production`. Production
+requires DJANGO_SECRET_KEY, DATABASE_URL, REDIS_URL and BASE_DOMAIN and turns
+on every secure default (`manage.py check --deploy` is clean).
+"""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import unquote
+
+import environ
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+# `make run` / `make test` write the URLs of the embedded servers here so that
+# `manage.py` run by hand finds them; real environment variables win.
+if (BASE_DIR / ".data" / "env").exists():
+    env.read_env(BASE_DIR / ".data" / "env", overwrite=False)
+
+DJANGO_ENV = env("DJANGO_ENV", default="development")
+PRODUCTION = DJANGO_ENV == "production"
+TESTING = DJANGO_ENV == "test"
+
+DEBUG = env.bool("DJANGO_DEBUG", default=DJANGO_ENV == "development")
+if PRODUCTION:
+    SECRET_KEY = env("DJANGO_SECRET_KEY")
+else:
+    SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-only-insecure-key-never-used-in-production")
+
+# Tenants live on subdomains of BASE_DOMAIN; the public site is BASE_DOMAIN itself.
+BASE_DOMAIN = env("BASE_DOMAIN", default="localhost")
+# Links in mails and redirects between hosts: scheme and port of the public site.
+SITE_SCHEME = env("SITE_SCHEME", default="https" if PRODUCTION else "http")
+SITE_PORT = env("SITE_PORT", default="")
+ALLOWED_HOSTS = [BASE_DOMAIN, f".{BASE_DOMAIN}", *env.list("DJANGO_ALLOWED_HOSTS", default=[])]
+if not PRODUCTION:
+    ALLOWED_HOSTS += ["localhost", ".localhost", "127.0.0.1"]
+
+# --- Applications -----------------------------------------------------------
+
+SHARED_APPS = [
+    "django_tenants",
+    "ecosystem.tenancy",
+    "ecosystem.accounts",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.admin",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "django_htmx",
+    "axes",
+]
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "ecosystem.accounts",
+    "rest_framework.authtoken",
+    "axes",
+    "governance",
+    "partners",
+    "ecosystem.missions",
+    "ecosystem.value",
+]
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "tenancy.Orchestrator"
+TENANT_DOMAIN_MODEL = "tenancy.Domain"
+PUBLIC_SCHEMA_URLCONF = "ecosystem.urls_public"
+ROOT_URLCONF = "ecosystem.urls"
+# How long a process trusts its cached host -> tenant lookup (seconds).
+TENANT_CACHE_SECONDS = env.int("TENANT_CACHE_SECONDS", default=10)
+
+MIDDLEWARE = [
+    "ecosystem.core.health.HealthCheckMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "ecosystem.tenancy.middleware.TenantMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ecosystem.accounts.middleware.TenantBoundSessionMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "ecosystem.core.context_processors.navigation",
+            ],
+        },
+    }
+]
+
+WSGI_APPLICATION = "ecosystem.wsgi.application"
+
+# --- Data -------------------------------------------------------------------
+
+DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/symbiose")}
+# A Unix-socket directory travels percent-encoded in the URL's host part.
+DATABASES["default"]["HOST"] = unquote(DATABASES["default"].get("HOST") or "")
+DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+# One SET search_path when the schema changes, not one per cursor.
+TENANT_LIMIT_SET_CALLS = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        # Every key carries the schema of the current tenant (django-tenants).
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="symbiose"),
+    }
+}
+
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_NAME = "symbiose_session"
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+SESSION_COOKIE_HTTPONLY = True
+
+# --- Accounts ---------------------------------------------------------------
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "core:dashboard"
+LOGOUT_REDIRECT_URL = "accounts:login"
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
+INVITATION_TTL = timedelta(days=env.int("INVITATION_TTL_DAYS", default=7))
+
+# Login throttling (django-axes): 5 failures for one email from one address
+# lock that pair out for 15 minutes. Attempts are stored per tenant schema.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Django's login form and our token endpoint both pass the email as `username`.
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+
+# --- Internationalisation ---------------------------------------------------
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("fr", _("French"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Europe/Paris"
+USE_TZ = True
+
+# --- Static files -----------------------------------------------------------
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".data" / "media")
+
+# --- Mail -------------------------------------------------------------------
+
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default=f"Symbiose <no-reply@{BASE_DOMAIN}>")
+if PRODUCTION:
+    EMAIL_CONFIG = env.email("EMAIL_URL", default="smtp://localhost:25")
+    vars().update(EMAIL_CONFIG)
+else:
+    # Outgoing mail lands as files a person or a test can open.
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = env.path("EMAIL_FILE_PATH", default=BASE_DIR / ".data" / "mail")
+
+# --- API --------------------------------------------------------------------
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "ecosystem.accounts.authentication.TenantTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["ecosystem.core.api.TenantMemberPermission"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "ecosystem.core.errors.api_exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"signup": "20/hour"},
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Symbiose API",
+    "DESCRIPTION": "Partners, missions, contributions, value reports and governance "
+    "of one orchestrator's ecosystem.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- Celery -----------------------------------------------------------------
+
+
+def _broker_url(url: str) -> str:
+    # Kombu names a Unix-socket Redis `redis+socket://`; redis-py says `unix://`.
+    if url.startswith("unix://"):
+        path, _, query = url.removeprefix("unix://").partition("?")
+        db = dict(p.split("=", 1) for p in query.split("&") if "=" in p).get("db", "0")
+        return f"redis+socket://{path}?virtual_host={db}"
+    return url
+
+
+CELERY_BROKER_URL = _broker_url(env("CELERY_BROKER_URL", default=REDIS_URL))
+CELERY_RESULT_BACKEND = CELERY_BROKER_URL
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_RESULT_EXPIRES = timedelta(days=1)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"fanout_prefix": True, "fanout_patterns": True}
+# Tests get a queue of their own, so a developer's running worker never takes their tasks.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default=f"test-{os.getpid()}" if TESTING else "symbiose")
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    "clear-expired-sessions": {
+        "task": "tenancy.clear_expired_sessions_everywhere",
+        "schedule": timedelta(hours=6),
+    },
+}
+
+# --- Security ---------------------------------------------------------------
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    CSRF_TRUSTED_ORIGINS = [f"https://{BASE_DOMAIN}", f"https://*.{BASE_DOMAIN}"]
+
+if TESTING:
+    # Hashing cost is not what the tests measure.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "django": {"handlers": [], "propagate": True},
+    },
+}

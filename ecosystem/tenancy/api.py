@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from ecosystem.core.api import PublicOnly
+from ecosystem.core.views import client_ip
+
+from .links import tenant_url
+from .services import orchestrator_signup
+
+
+class SignupSerializer(serializers.Serializer):
+    # Shapes only: the rules (and their messages) live in the sign-up service.
+    name = serializers.CharField(max_length=200, allow_blank=True)
+    slug = serializers.CharField(max_length=100, allow_blank=True)
+    email = serializers.CharField(max_length=254, allow_blank=True)
+    password = serializers.CharField(trim_whitespace=False, write_only=True)
+    full_name = serializers.CharField(max_length=150, required=False, default="")
+
+
+class SignupView(APIView):
+    """Create an orchestrator: its schema, its address and its first administrator."""
+
+    authentication_classes: list = []
+    permission_classes = [PublicOnly]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "signup"
+
+    @extend_schema(
+        request=SignupSerializer,
+        responses={
+            201: inline_serializer(
+                "SignupResult",
+                {
+                    "name": serializers.CharField(),
+                    "slug": serializers.CharField(),
+                    "email": serializers.EmailField(),
+                    "url": serializers.URLField(),
+                },
+            )
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = SignupSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        orchestrator = orchestrator_signup(ip=client_ip(request), **data.validated_data)
+        body = {
+            "name": orchestrator.name,
+            "slug": orchestrator.slug,
+            "email": data.validated_data["email"].strip().lower(),
+            "url": tenant_url(orchestrator, "/", request),
+        }
+        return Response(body, status=status.HTTP_201_CREATED)

@@ -1,0 +1,60 @@
+"""Tenant routing by host, with the host -> tenant lookup cached per process.
+
+django-tenants' stock middleware costs one query per request (FACTS.md); the
+cache keeps it off the hot path. Entries live TENANT_CACHE_SECONDS; services
+that change a tenant's status or domains call `forget_tenants()`, which clears
+this process at once (other processes catch up within the TTL).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django_tenants.middleware.main import TenantMainMiddleware
+
+_lock = threading.Lock()
+_cache: dict[str, tuple[float, object]] = {}
+
+
+def forget_tenants() -> None:
+    with _lock:
+        _cache.clear()
+
+
+class TenantMiddleware(TenantMainMiddleware):
+    def get_tenant(self, domain_model, hostname):
+        now = time.monotonic()
+        entry = _cache.get(hostname)
+        if entry is not None and entry[0] > now:
+            return entry[1]
+        tenant = super().get_tenant(domain_model, hostname)
+        with _lock:
+            _cache[hostname] = (now + settings.TENANT_CACHE_SECONDS, tenant)
+        return tenant
+
+    def no_tenant_found(self, request: HttpRequest, hostname: str) -> HttpResponse:
+        return render(
+            request,
+            "tenancy/unknown_host.html",
+            {"hostname": hostname, "base_domain": settings.BASE_DOMAIN},
+            status=404,
+        )
+
+    def process_request(self, request: HttpRequest) -> HttpResponse | None:
+        response = super().process_request(request)
+        if response is not None:
+            return response
+        tenant = request.tenant
+        if getattr(tenant, "is_suspended", False):
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {"detail": _("This ecosystem is suspended."), "code": "tenant_suspended"},
+                    status=403,
+                )
+            return render(request, "tenancy/suspended.html", {"tenant": tenant}, status=403)
+        return None

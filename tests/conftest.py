@@ -1,0 +1,178 @@
+"""Shared fixtures.
+
+Two tenants, `alpha` and `beta`, are provisioned once per session in the test
+database and committed; each test then runs in a transaction that is rolled
+back, with the connection set to the tenant it asks for. Sign-up tests create
+more tenants inside that transaction: PostgreSQL rolls their schemas back too.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from ecosystem.celery import app as celery_app
+from ecosystem.tenancy.middleware import forget_tenants
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct-horse-battery-9"
+TENANTS = {"alpha": "Alpha Medical Commons", "beta": "Beta Clinics Network"}
+
+
+@pytest.fixture(scope="session")
+def tenants(django_db_setup, django_db_blocker):
+    """alpha and beta, each with its admin `admin@<slug>.test`; committed."""
+    from ecosystem.tenancy.models import Orchestrator
+    from ecosystem.tenancy.services import orchestrator_signup, public_tenant_ensure
+
+    with django_db_blocker.unblock():
+        public_tenant_ensure()
+        for slug, name in TENANTS.items():
+            if not Orchestrator.objects.filter(slug=slug).exists():
+                orchestrator_signup(name=name, slug=slug, email=f"admin@{slug}.test", password=PASSWORD)
+        result = {o.slug: o for o in Orchestrator.objects.filter(slug__in=TENANTS)}
+        connection.set_schema_to_public()
+    return result
+
+
+@pytest.fixture(autouse=True)
+def _fresh_state(settings):
+    """Each test starts on the public schema, with an empty tenant cache and
+    tasks run in-process (tests marked `worker` use the real worker)."""
+    forget_tenants()
+    # A key namespace of its own per test, in the real Redis: no throttle
+    # counter or cached value leaks from one test into the next.
+    settings.CACHES = {
+        "default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex[:10]}"}
+    }
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    connection.set_schema_to_public()
+    forget_tenants()
+
+
+@pytest.fixture
+def alpha(db, tenants):
+    connection.set_tenant(tenants["alpha"])
+    return tenants["alpha"]
+
+
+@pytest.fixture
+def beta(db, tenants):
+    return tenants["beta"]
+
+
+def host(slug: str | None) -> str:
+    return f"{slug}.{settings.BASE_DOMAIN}" if slug else settings.BASE_DOMAIN
+
+
+@pytest.fixture
+def public_client(db, tenants) -> Client:
+    return Client(HTTP_HOST=host(None))
+
+
+@pytest.fixture
+def alpha_client(alpha) -> Client:
+    return Client(HTTP_HOST=host("alpha"))
+
+
+@pytest.fixture
+def beta_client(beta) -> Client:
+    return Client(HTTP_HOST=host("beta"))
+
+
+def make_user(tenant, role: str, email: str | None = None, **fields):
+    from ecosystem.accounts.models import User
+
+    with schema_context(tenant.schema_name):
+        return User.objects.create_user(
+            email or f"{role}-{uuid.uuid4().hex[:6]}@{tenant.slug}.test", PASSWORD, role=role, **fields
+        )
+
+
+def admin_of(tenant):
+    from ecosystem.accounts.models import User
+
+    with schema_context(tenant.schema_name):
+        return User.objects.get(email=f"admin@{tenant.slug}.test")
+
+
+def login(client: Client, tenant, user) -> Client:
+    """Sign `user` in on `client`, with the session stored in `tenant`'s schema."""
+    with schema_context(tenant.schema_name):
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+@pytest.fixture
+def alpha_admin(alpha):
+    return admin_of(alpha)
+
+
+# --- the real Celery worker ------------------------------------------------
+
+
+def test_database_url() -> str:
+    """DATABASE_URL pointing at the test database pytest-django created."""
+    url = urlsplit(os.environ["DATABASE_URL"])
+    return url._replace(path="/" + settings.DATABASES["default"]["NAME"]).geturl()
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(tenants, tmp_path_factory):
+    """A real `celery worker` on its own queue, reading the test database."""
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    mail_dir = tmp_path_factory.mktemp("worker-mail")
+    env = {
+        **os.environ,
+        "DATABASE_URL": test_database_url(),
+        "CELERY_QUEUE": queue,
+        "EMAIL_FILE_PATH": str(mail_dir),
+        "DJANGO_ENV": "test",
+        "SITE_PORT": "",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "ecosystem", "worker", "--pool=solo",
+         "--loglevel=WARNING", "-Q", queue, "-n", f"{queue}@%h"],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while not celery_app.control.ping(destination=[f"{queue}@{socket.gethostname()}"], timeout=0.5):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail("the Celery worker did not start")
+    yield {"queue": queue, "mail_dir": mail_dir}
+    process.terminate()
+    process.wait(timeout=20)
+
+
+@pytest.fixture
+def worker(celery_worker_process):
+    """Tasks go to the real worker (not run in-process) for this test."""
+    celery_app.conf.task_always_eager = False
+    return celery_worker_process
+
+
+@pytest.fixture
+def committed(django_db_blocker, tenants):
+    """Autocommit access for tests whose data a worker must see; the test
+    cleans up what it wrote through the callbacks it registers."""
+    cleanups = []
+    with django_db_blocker.unblock():
+        yield cleanups.append
+        for cleanup in reversed(cleanups):
+            cleanup()
+        connection.set_schema_to_public()
