@@ -18,7 +18,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 # `make run` / `make test` write the URLs of the embedded servers here so that
 # `manage.py` run by hand finds them; real environment variables win.
-if (BASE_DIR / ".data" / "env").exists():
+if env("DJANGO_ENV", default="development") != "production" and (BASE_DIR / ".data" / "env").exists():
     env.read_env(BASE_DIR / ".data" / "env", overwrite=False)
 
 DJANGO_ENV = env("DJANGO_ENV", default="development")

@@ -21,18 +21,18 @@ def check_database() -> str:
         return f"error: {error.__class__.__name__}: {error}".strip()
 
 
-def check_redis() -> str:
+def check_redis(url: str | None = None) -> str:
     try:
-        client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
+        client = redis.Redis.from_url(url or settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
         client.ping()
         return OK
     except Exception as error:
         return f"error: {error.__class__.__name__}: {error}".strip()
 
 
-def check_worker(timeout: float = 1.0) -> str:
-    from ecosystem.celery import app
-
+def check_worker(app=None, timeout: float = 1.0) -> str:
+    if app is None:
+        from ecosystem.celery import app
     try:
         # limit=1: answer as soon as one worker replies instead of waiting out the timeout.
         replies = app.control.ping(timeout=timeout, limit=1)
