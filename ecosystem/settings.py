@@ -149,7 +149,7 @@ SESSION_COOKIE_HTTPONLY = True
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "ecosystem.accounts.backends.AccountBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -164,7 +164,12 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
-INVITATION_TTL = timedelta(days=env.int("INVITATION_TTL_DAYS", default=7))
+# Default for new tenants; each orchestrator sets its own in its ecosystem profile.
+INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)
+AGREEMENT_EXPIRING_DAYS = env.int("AGREEMENT_EXPIRING_DAYS", default=30)
+AGREEMENT_DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+PARTNER_IMPORT_MAX_BYTES = env.int("PARTNER_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
+PARTNER_IMPORT_MAX_ROWS = env.int("PARTNER_IMPORT_MAX_ROWS", default=20_000)
 
 # Login throttling (django-axes): 5 failures for one email from one address
 # lock that pair out for 15 minutes. Attempts are stored per tenant schema.

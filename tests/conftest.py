@@ -113,7 +113,7 @@ def admin_of(tenant):
 def login(client: Client, tenant, user) -> Client:
     """Sign `user` in on `client`, with the session stored in `tenant`'s schema."""
     with schema_context(tenant.schema_name):
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(user, backend="ecosystem.accounts.backends.AccountBackend")
     return client
 
 

@@ -1,5 +1,7 @@
 from django.db import connection
+from django.utils.translation import gettext_lazy as _
 from django_tenants.utils import get_public_schema_name
+from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
 
@@ -14,3 +16,13 @@ class TenantTokenAuthentication(TokenAuthentication):
         if connection.schema_name == get_public_schema_name():
             return None
         return super().authenticate(request)
+
+    def authenticate_credentials(self, key):
+        from .backends import user_may_sign_in
+
+        token = self.get_model().objects.select_related("user__partner").filter(key=key).first()
+        if token is None:
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
+        if not user_may_sign_in(token.user):
+            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        return (token.user, token)

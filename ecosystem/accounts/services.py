@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
-from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -21,6 +21,12 @@ from rest_framework.authtoken.models import Token
 
 from ecosystem.core.errors import ApplicationError, Conflict, FieldErrors, NotAllowed
 from governance.services import audit_record
+from partners.models import Partner
+from partners.services import (
+    check_invitation_rights,
+    partner_can_receive_invitations,
+    partner_start_onboarding,
+)
 
 from .models import STAFF_ROLES, Invitation, Role, User, hash_token
 
@@ -58,18 +64,28 @@ def _send_invitation(invitation: Invitation, token: str) -> None:
 
 
 def _new_token(invitation: Invitation) -> str:
+    from partners.services import ecosystem_profile
+
     token = secrets.token_urlsafe(32)
     invitation.token_hash = hash_token(token)
     invitation.sent_at = timezone.now()
-    invitation.expires_at = invitation.sent_at + settings.INVITATION_TTL
+    invitation.expires_at = invitation.sent_at + timedelta(days=ecosystem_profile().invitation_ttl_days)
     return token
 
 
 @transaction.atomic
-def invitation_create(*, actor: User, email: str, role: str, ip: str | None = None) -> IssuedInvitation:
-    """Invite a person to join the orchestrator's staff; the mail leaves after commit."""
-    _require_admin(actor)
-    email = email.strip().lower()
+def invitation_create(
+    *, actor: User, email: str, role: str, partner: Partner | None = None, ip: str | None = None
+) -> IssuedInvitation:
+    """Invite a person to join the staff, or a partner; the mail leaves after commit.
+
+    Admins invite staff; admins and managers invite into any partner; a
+    partner admin invites colleagues into its own partner only.
+    """
+    if role not in Role.values:
+        raise FieldErrors({"role": [_("Choose a role.")]})
+    check_invitation_rights(actor=actor, role=role, partner=partner)
+    email = (email or "").strip().lower()
     errors: dict[str, list[str]] = {}
     try:
         validate_email(email)
@@ -85,29 +101,44 @@ def invitation_create(*, actor: User, email: str, role: str, ip: str | None = No
             errors["email"] = [
                 _("%(email)s already has a pending invitation: resend it instead.") % {"email": email}
             ]
-    if role not in STAFF_ROLES:
-        errors["role"] = [_("Choose administrator, manager or governance reviewer.")]
     if errors:
         raise FieldErrors(errors)
-    invitation = Invitation(email=email, role=role, invited_by=actor)
+    invitation = Invitation(email=email, role=role, partner=partner, invited_by=actor)
     token = _new_token(invitation)
     invitation.save()
     audit_record(
         actor=actor,
         action="invitation.created",
-        target=invitation,
-        after={"email": email, "role": role},
+        target=partner or invitation,
+        after={"invitation": invitation.pk, "email": email, "role": role},
         ip=ip,
     )
     _send_invitation(invitation, token)
     return IssuedInvitation(invitation, token)
 
 
+def _locked(invitation: Invitation) -> Invitation:
+    return Invitation.objects.select_for_update(of=("self",)).select_related("partner").get(pk=invitation.pk)
+
+
+def _check_manage_rights(*, actor: User, invitation: Invitation) -> None:
+    """Revoking needs the right to invite, without the partner having to accept invitations."""
+    if invitation.partner is None:
+        _require_admin(actor)
+    elif not (
+        (actor.is_active and actor.role in (Role.ADMIN, Role.MANAGER))
+        or (actor.role == Role.PARTNER_ADMIN and actor.partner_id == invitation.partner_id)
+    ):
+        raise NotAllowed(_("Your role does not allow this."))
+
+
 @transaction.atomic
 def invitation_resend(*, actor: User, invitation: Invitation, ip: str | None = None) -> IssuedInvitation:
     """A new link with a fresh expiry; the previous link stops working."""
-    _require_admin(actor)
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",)).select_related("partner").get(pk=invitation.pk)
+    )
+    check_invitation_rights(actor=actor, role=invitation.role, partner=invitation.partner)
     if invitation.state in (Invitation.State.ACCEPTED, Invitation.State.REVOKED):
         raise Conflict(
             _("This invitation is %(state)s: it cannot be resent.")
@@ -119,7 +150,7 @@ def invitation_resend(*, actor: User, invitation: Invitation, ip: str | None = N
     audit_record(
         actor=actor,
         action="invitation.resent",
-        target=invitation,
+        target=invitation.partner or invitation,
         before=before,
         after={"expires_at": invitation.expires_at.isoformat()},
         ip=ip,
@@ -130,8 +161,10 @@ def invitation_resend(*, actor: User, invitation: Invitation, ip: str | None = N
 
 @transaction.atomic
 def invitation_revoke(*, actor: User, invitation: Invitation, ip: str | None = None) -> Invitation:
-    _require_admin(actor)
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",)).select_related("partner").get(pk=invitation.pk)
+    )
+    _check_manage_rights(actor=actor, invitation=invitation)
     if invitation.state == Invitation.State.ACCEPTED:
         raise Conflict(_("This invitation was already accepted."))
     if invitation.state == Invitation.State.REVOKED:
@@ -141,8 +174,8 @@ def invitation_revoke(*, actor: User, invitation: Invitation, ip: str | None = N
     audit_record(
         actor=actor,
         action="invitation.revoked",
-        target=invitation,
-        after={"state": Invitation.State.REVOKED},
+        target=invitation.partner or invitation,
+        after={"invitation": invitation.pk, "email": invitation.email, "state": Invitation.State.REVOKED},
         ip=ip,
     )
     return invitation
@@ -158,7 +191,12 @@ def invitation_for_token(token: str) -> Invitation | None:
 @transaction.atomic
 def invitation_accept(*, token: str, password: str, full_name: str = "", ip: str | None = None) -> User:
     """Create the invited user. Unknown, used, revoked or expired links create nothing."""
-    invitation = Invitation.objects.select_for_update().filter(token_hash=hash_token(token)).first()
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("partner")
+        .filter(token_hash=hash_token(token or ""))
+        .first()
+    )
     if invitation is None:
         raise Conflict(_("This invitation link is not valid."), code="invitation_invalid")
     state = invitation.state
@@ -171,7 +209,12 @@ def invitation_accept(*, token: str, password: str, full_name: str = "", ip: str
         raise Conflict(messages[state], code=f"invitation_{state}")
     if User.objects.filter(email=invitation.email).exists():
         raise Conflict(_("An account with this email already exists."), code="user_exists")
-    candidate = User(email=invitation.email, full_name=full_name.strip(), role=invitation.role)
+    partner = invitation.partner
+    if partner is not None and not partner_can_receive_invitations(partner):
+        raise Conflict(_("This invitation is no longer valid."), code="partner_unavailable")
+    candidate = User(
+        email=invitation.email, full_name=full_name.strip(), role=invitation.role, partner=partner
+    )
     try:
         validate_password(password, user=candidate)
     except ValidationError as error:
@@ -184,10 +227,12 @@ def invitation_accept(*, token: str, password: str, full_name: str = "", ip: str
     audit_record(
         actor=candidate,
         action="invitation.accepted",
-        target=invitation,
-        after={"email": candidate.email, "role": candidate.role},
+        target=partner or invitation,
+        after={"invitation": invitation.pk, "email": candidate.email, "role": candidate.role},
         ip=ip,
     )
+    if partner is not None:
+        partner_start_onboarding(actor=candidate, partner=partner)
     return candidate
 
 

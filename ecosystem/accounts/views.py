@@ -168,7 +168,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                 request, "accounts/invitation_unusable.html", {"message": error.message}, status=409
             )
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="ecosystem.accounts.backends.AccountBackend")
             messages.success(request, _("Welcome! Your account is ready."))
             return redirect("core:dashboard")
     return render(

@@ -71,7 +71,7 @@ def operator_client(public_client):
 
     connection.set_schema_to_public()
     operator = User.objects.create_superuser("op@symbiose.test", "pw-operator-123")
-    public_client.force_login(operator, backend="django.contrib.auth.backends.ModelBackend")
+    public_client.force_login(operator, backend="ecosystem.accounts.backends.AccountBackend")
     return public_client
 
 

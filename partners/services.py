@@ -1,0 +1,368 @@
+"""Writes on partners, tiers, agreements and the ecosystem profile.
+
+Every function: keyword-only, one transaction, checks the actor, writes the
+audit trail with before/after. Needs a tenant schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
+
+from ecosystem.accounts.models import STAFF_ROLES, Role, User
+from ecosystem.core.errors import Conflict, FieldErrors, NotAllowed
+from governance.services import audit_record
+
+from .models import Agreement, EcosystemProfile, ParticipantRole, Partner, Tier, ValueProposition
+from .validation import PARTNER_EDITABLE, STAFF_EDITABLE, clean_partner_fields, tiers_index
+
+MANAGERS = (Role.ADMIN, Role.MANAGER)
+S = Partner.Status
+# Lifecycle: where each status may go next.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    S.INVITED: (S.ONBOARDING, S.ACTIVE, S.EXITED),
+    S.ONBOARDING: (S.ACTIVE, S.EXITED),
+    S.ACTIVE: (S.SUSPENDED, S.EXITED),
+    S.SUSPENDED: (S.ACTIVE, S.EXITED),
+    S.EXITED: (),
+}
+DOCUMENT_TYPES = {
+    ".pdf": b"%PDF",
+    ".png": b"\x89PNG",
+    ".jpg": b"\xff\xd8\xff",
+    ".jpeg": b"\xff\xd8\xff",
+    ".docx": b"PK\x03\x04",
+}
+
+
+def require_role(actor: User, roles: tuple[str, ...]) -> None:
+    if not (actor and actor.is_active and actor.role in roles):
+        raise NotAllowed(_("Your role does not allow this."))
+
+
+def snapshot(partner: Partner, fields: tuple[str, ...] = STAFF_EDITABLE) -> dict[str, Any]:
+    data = {}
+    for field in fields:
+        value = getattr(partner, "tier_id" if field == "tier" else field)
+        data[field] = value
+    return data
+
+
+def _changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict, dict]:
+    keys = [k for k in after if before.get(k) != after.get(k)]
+    return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
+
+
+def _competitor_ids(raw: Any, *, exclude: int | None) -> tuple[list[int], list[str]]:
+    if raw in (None, ""):
+        return [], []
+    try:
+        ids = sorted({int(v) for v in raw})
+    except (TypeError, ValueError):
+        return [], [_("Give partner ids.")]
+    found = set(Partner.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    errors = []
+    missing = [i for i in ids if i not in found]
+    if missing:
+        errors.append(_("No partner with id %(ids)s.") % {"ids": ", ".join(map(str, missing))})
+    if exclude is not None and exclude in ids:
+        errors.append(_("A partner cannot compete with itself."))
+    return ids, errors
+
+
+def _external_id_taken(external_id: str | None, *, exclude: int | None) -> bool:
+    if not external_id:
+        return False
+    return Partner.objects.filter(external_id=external_id).exclude(pk=exclude).exists()
+
+
+@transaction.atomic
+def partner_create(*, actor: User, data: Mapping[str, Any], ip: str | None = None) -> Partner:
+    """A new partner in status `invited`."""
+    require_role(actor, MANAGERS)
+    cleaned, errors = clean_partner_fields(
+        data, fields=STAFF_EDITABLE, tiers_by_key=tiers_index(Tier.objects.all()), required=True
+    )
+    competitors, competitor_errors = _competitor_ids(data.get("competitors"), exclude=None)
+    if competitor_errors:
+        errors["competitors"] = competitor_errors
+    if _external_id_taken(cleaned.get("external_id"), exclude=None):
+        errors.setdefault("external_id", []).append(_("Another partner has this external id."))
+    if errors:
+        raise FieldErrors(errors)
+    partner = Partner.objects.create(**cleaned)
+    if competitors:
+        partner.competitors.set(competitors)
+    audit_record(
+        actor=actor, action="partner.created", target=partner,
+        after={**snapshot(partner), "competitors": competitors}, ip=ip,
+    )  # fmt: skip
+    return partner
+
+
+@transaction.atomic
+def partner_update(
+    *, actor: User, partner: Partner, data: Mapping[str, Any], ip: str | None = None
+) -> Partner:
+    """Staff change any profile field; a partner admin only its own allowed fields."""
+    if actor.role in MANAGERS:
+        allowed = STAFF_EDITABLE
+    elif actor.role == Role.PARTNER_ADMIN and actor.partner_id == partner.pk:
+        allowed = PARTNER_EDITABLE
+    else:
+        raise NotAllowed(_("Your role does not allow this."))
+    partner = Partner.objects.select_for_update().get(pk=partner.pk)
+    refused = sorted(k for k in data if k not in allowed and k != "competitors")
+    if actor.role not in MANAGERS and (refused or "competitors" in data):
+        raise FieldErrors({k: [_("You cannot change this field.")] for k in refused or ["competitors"]})
+    cleaned, errors = clean_partner_fields(
+        data, fields=allowed, tiers_by_key=tiers_index(Tier.objects.all()), required=False
+    )
+    competitors = None
+    if "competitors" in data:
+        competitors, competitor_errors = _competitor_ids(data["competitors"], exclude=partner.pk)
+        if competitor_errors:
+            errors["competitors"] = competitor_errors
+    if _external_id_taken(cleaned.get("external_id"), exclude=partner.pk):
+        errors.setdefault("external_id", []).append(_("Another partner has this external id."))
+    if errors:
+        raise FieldErrors(errors)
+    before = snapshot(partner)
+    for field, value in cleaned.items():
+        setattr(partner, field, value)
+    partner.save()
+    before_changes, after_changes = _changes(before, snapshot(partner))
+    if competitors is not None:
+        old = sorted(partner.competitors.values_list("pk", flat=True))
+        if old != competitors:
+            partner.competitors.set(competitors)
+            before_changes["competitors"], after_changes["competitors"] = old, competitors
+    if after_changes:
+        audit_record(
+            actor=actor, action="partner.updated", target=partner,
+            before=before_changes, after=after_changes, ip=ip,
+        )  # fmt: skip
+    return partner
+
+
+def _transition(
+    *, actor: User | None, partner: Partner, to: str, reason: str = "", ip: str | None = None
+) -> Partner:
+    partner = Partner.objects.select_for_update().get(pk=partner.pk)
+    if to not in TRANSITIONS[partner.status]:
+        raise Conflict(
+            _("A partner cannot go from %(from)s to %(to)s.")
+            % {"from": partner.get_status_display().lower(), "to": S(to).label.lower()},
+            code="invalid_transition",
+        )
+    before = {"status": partner.status, "reason": partner.status_reason}
+    partner.status, partner.status_reason = to, reason
+    partner.save(update_fields=["status", "status_reason", "updated_at"])
+    if not partner.can_sign_in:
+        # Sessions stop resolving at once (the auth backend checks the
+        # partner on every request); API tokens are removed outright.
+        Token.objects.filter(user__partner=partner).delete()
+    audit_record(
+        actor=actor, action=f"partner.{to}", target=partner, before=before,
+        after={"status": to, "reason": reason}, ip=ip,
+    )  # fmt: skip
+    return partner
+
+
+@transaction.atomic
+def partner_activate(*, actor: User, partner: Partner, ip: str | None = None) -> Partner:
+    require_role(actor, MANAGERS)
+    return _transition(actor=actor, partner=partner, to=S.ACTIVE, ip=ip)
+
+
+def _reason_required(reason: str) -> str:
+    if not (reason or "").strip():
+        raise FieldErrors({"reason": [_("Give a reason: the partner and the audit trail keep it.")]})
+    return reason.strip()
+
+
+@transaction.atomic
+def partner_suspend(*, actor: User, partner: Partner, reason: str, ip: str | None = None) -> Partner:
+    require_role(actor, MANAGERS)
+    return _transition(actor=actor, partner=partner, to=S.SUSPENDED, reason=_reason_required(reason), ip=ip)
+
+
+@transaction.atomic
+def partner_exit(*, actor: User, partner: Partner, reason: str, ip: str | None = None) -> Partner:
+    require_role(actor, MANAGERS)
+    return _transition(actor=actor, partner=partner, to=S.EXITED, reason=_reason_required(reason), ip=ip)
+
+
+def partner_start_onboarding(*, actor: User, partner: Partner) -> None:
+    """Called when a partner's first user joins: invited -> onboarding."""
+    if partner.status == S.INVITED:
+        _transition(actor=actor, partner=partner, to=S.ONBOARDING)
+
+
+def partner_can_receive_invitations(partner: Partner) -> bool:
+    return partner.status in (S.INVITED, S.ONBOARDING, S.ACTIVE)
+
+
+def check_invitation_rights(*, actor: User, role: str, partner: Partner | None) -> None:
+    """Who may invite whom: admins invite staff; admins and managers invite
+    into any partner; a partner admin into its own partner only."""
+    if role in STAFF_ROLES:
+        if partner is not None:
+            raise FieldErrors({"partner": [_("Staff invitations are not tied to a partner.")]})
+        require_role(actor, (Role.ADMIN,))
+        return
+    if partner is None:
+        raise FieldErrors({"partner": [_("Choose the partner this person joins.")]})
+    if actor.role == Role.PARTNER_ADMIN:
+        if actor.partner_id != partner.pk:
+            raise NotAllowed(_("You can invite colleagues into your own organisation only."))
+    else:
+        require_role(actor, MANAGERS)
+    if not partner_can_receive_invitations(partner):
+        raise Conflict(
+            _("%(partner)s is %(status)s: it cannot receive invitations.")
+            % {"partner": partner.name, "status": partner.get_status_display().lower()}
+        )
+
+
+# --- agreements ---------------------------------------------------------------
+
+
+def _check_document(document: UploadedFile | None) -> list[str]:
+    if document is None:
+        return []
+    name = (document.name or "").lower()
+    extension = name[name.rfind(".") :] if "." in name else ""
+    if extension not in DOCUMENT_TYPES:
+        return [_("Attach a PDF, PNG, JPEG or DOCX file.")]
+    if document.size > settings.AGREEMENT_DOCUMENT_MAX_BYTES:
+        return [
+            _("The file is %(size).1f MB; the limit is %(limit)d MB.")
+            % {"size": document.size / 1_048_576, "limit": settings.AGREEMENT_DOCUMENT_MAX_BYTES // 1_048_576}
+        ]
+    head = document.read(8)
+    document.seek(0)
+    if not head.startswith(DOCUMENT_TYPES[extension]):
+        return [_("The file's content does not match its %(ext)s name.") % {"ext": extension}]
+    return []
+
+
+@transaction.atomic
+def agreement_create(
+    *, actor: User, partner: Partner, data: Mapping[str, Any], document: UploadedFile | None = None,
+    ip: str | None = None,
+) -> Agreement:  # fmt: skip
+    require_role(actor, MANAGERS)
+    errors: dict[str, list[str]] = {}
+    kind = str(data.get("kind") or "")
+    if kind not in Agreement.Kind.values:
+        errors["kind"] = [_("Choose a kind of agreement.")]
+    reference = str(data.get("reference") or "").strip()
+    if not reference:
+        errors["reference"] = [_("This field is required.")]
+    elif len(reference) > 100:
+        errors["reference"] = [_("At most %(limit)d characters.") % {"limit": 100}]
+    dates = {}
+    for field in ("signed_on", "expires_on"):
+        raw = data.get(field)
+        value = raw if hasattr(raw, "year") else parse_date(str(raw or "")) if raw else None
+        if raw and value is None:
+            errors[field] = [_("Enter a date as YYYY-MM-DD.")]
+        dates[field] = value
+    if dates["signed_on"] is None and "signed_on" not in errors:
+        errors["signed_on"] = [_("This field is required.")]
+    if dates["signed_on"] and dates["expires_on"] and dates["expires_on"] < dates["signed_on"]:
+        errors["expires_on"] = [_("An agreement cannot expire before it is signed.")]
+    document_errors = _check_document(document)
+    if document_errors:
+        errors["document"] = document_errors
+    if errors:
+        raise FieldErrors(errors)
+    agreement = Agreement(partner=partner, kind=kind, reference=reference, **dates)
+    if document is not None:
+        agreement.document.save(document.name, document, save=False)
+    agreement.save()
+    audit_record(
+        actor=actor, action="agreement.created", target=partner,
+        after={"agreement": agreement.pk, "kind": kind, "reference": reference,
+               "signed_on": str(dates["signed_on"]), "expires_on": str(dates["expires_on"] or "")},
+        ip=ip,
+    )  # fmt: skip
+    return agreement
+
+
+# --- tiers and the ecosystem profile --------------------------------------------
+
+
+@transaction.atomic
+def tier_create(*, actor: User, name: str, rank: int | None = None, description: str = "") -> Tier:
+    require_role(actor, MANAGERS)
+    name = (name or "").strip()
+    if not name or len(name) > 60:
+        raise FieldErrors({"name": [_("Give the tier a name of at most 60 characters.")]})
+    if rank is None:
+        rank = (Tier.objects.order_by("-rank").values_list("rank", flat=True).first() or 0) + 1
+    try:
+        with transaction.atomic():
+            tier = Tier.objects.create(name=name, rank=rank, description=(description or "").strip()[:200])
+    except IntegrityError:
+        raise FieldErrors({"name": [_("A tier with this name or rank exists already.")]}) from None
+    audit_record(actor=actor, action="tier.created", target=tier, after={"name": name, "rank": rank})
+    return tier
+
+
+def ecosystem_profile() -> EcosystemProfile:
+    profile = EcosystemProfile.objects.first()
+    return profile if profile is not None else EcosystemProfile.objects.create()
+
+
+@transaction.atomic
+def ecosystem_profile_update(
+    *, actor: User, mission: str, invitation_ttl_days: int | None = None,
+    propositions: Mapping[str, tuple[str, str]], ip: str | None = None,
+) -> EcosystemProfile:  # fmt: skip
+    """The mission and, per participant role, what the ecosystem offers and expects."""
+    require_role(actor, (Role.ADMIN,))
+    profile = EcosystemProfile.objects.select_for_update().get(pk=ecosystem_profile().pk)
+    errors: dict[str, list[str]] = {}
+    if invitation_ttl_days is not None and not 1 <= invitation_ttl_days <= 90:
+        errors["invitation_ttl_days"] = [_("Between 1 and 90 days.")]
+    unknown = [r for r in propositions if r not in ParticipantRole.values]
+    if unknown:
+        errors["propositions"] = [_("Unknown role: %(roles)s.") % {"roles": ", ".join(unknown)}]
+    if errors:
+        raise FieldErrors(errors)
+    before = {"mission": profile.mission, "invitation_ttl_days": profile.invitation_ttl_days}
+    profile.mission = (mission or "").strip()
+    if invitation_ttl_days is not None:
+        profile.invitation_ttl_days = invitation_ttl_days
+    profile.save()
+    existing = {vp.role: vp for vp in ValueProposition.objects.all()}
+    changed_roles = []
+    for role, (offers, expects) in propositions.items():
+        offers, expects = (offers or "").strip(), (expects or "").strip()
+        current = existing.get(role)
+        if current is None:
+            ValueProposition.objects.create(role=role, offers=offers, expects=expects)
+            changed_roles.append(role)
+        elif (current.offers, current.expects) != (offers, expects):
+            current.offers, current.expects = offers, expects
+            current.save(update_fields=["offers", "expects"])
+            changed_roles.append(role)
+    after = {"mission": profile.mission, "invitation_ttl_days": profile.invitation_ttl_days}
+    before_changes, after_changes = _changes(before, after)
+    if changed_roles:
+        after_changes["value_propositions"] = changed_roles
+    if after_changes:
+        audit_record(
+            actor=actor, action="ecosystem.profile_updated", target=profile,
+            before=before_changes, after=after_changes, ip=ip,
+        )  # fmt: skip
+    return profile
