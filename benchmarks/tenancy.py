@@ -92,9 +92,7 @@ def run(args, env: dict[str, str]) -> None:
 
     def provision(slug: str) -> float:
         start = time.perf_counter()
-        orchestrator_signup(
-            name=slug.title(), slug=slug, email=f"admin@{slug}.test", password="bench-pass-42x"
-        )
+        orchestrator_signup(name=slug.title(), slug=slug, email=f"admin@{slug}.test", password="bench-pass-42x")
         elapsed = time.perf_counter() - start
         connection.set_schema_to_public()
         return elapsed

@@ -56,6 +56,7 @@ SHARED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "django_htmx",
+    "django_filters",
     "axes",
 ]
 TENANT_APPS = [
@@ -231,7 +232,7 @@ REST_FRAMEWORK = {
         "ecosystem.accounts.authentication.TenantTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["ecosystem.core.api.TenantMemberPermission"],
+    "DEFAULT_PERMISSION_CLASSES": ["ecosystem.core.permissions.TenantMemberPermission"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -241,8 +242,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Symbiose API",
-    "DESCRIPTION": "Partners, missions, contributions, value reports and governance "
-    "of one orchestrator's ecosystem.",
+    "DESCRIPTION": "Partners, missions, contributions, value reports and governance of one orchestrator's ecosystem.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,

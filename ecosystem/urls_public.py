@@ -15,9 +15,7 @@ api_urlpatterns = [
     path("signup/", tenancy_api.SignupView.as_view(), name="signup"),
     path(
         "schema/",
-        SpectacularAPIView.as_view(
-            permission_classes=[AllowAny], authentication_classes=[], urlconf=__name__
-        ),
+        SpectacularAPIView.as_view(permission_classes=[AllowAny], authentication_classes=[], urlconf=__name__),
         name="schema",
     ),
 ]

@@ -6,6 +6,6 @@ from .models import AuditEvent
 
 
 def audit_events_for(target: Model) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(
-        object_type=target._meta.label_lower, object_id=str(target.pk)
-    ).select_related("actor")
+    return AuditEvent.objects.filter(object_type=target._meta.label_lower, object_id=str(target.pk)).select_related(
+        "actor"
+    )

@@ -42,3 +42,24 @@ def audit_record(
         after=after,
         ip=ip or None,
     )
+
+
+def audit_record_many(
+    *,
+    actor: Any | None,
+    events: list[tuple[str, Model, dict[str, Any] | None, dict[str, Any] | None]],
+    ip: str | None = None,
+) -> int:
+    """Append many events at once (bulk imports): `(action, target, before, after)`."""
+    if connection.schema_name == get_public_schema_name() or not events:
+        return 0
+    label = getattr(actor, "email", "") if actor else ""
+    rows = [
+        AuditEvent(
+            actor=actor, actor_label=label, action=action, object_type=target._meta.label_lower,
+            object_id=str(target.pk), object_repr=str(target)[:200], before=before, after=after, ip=ip or None,
+        )
+        for action, target, before, after in events
+    ]  # fmt: skip
+    AuditEvent.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)

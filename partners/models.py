@@ -88,9 +88,7 @@ class Partner(models.Model):
     status_reason = models.TextField(_("reason for the status"), blank=True)
     country = models.CharField(_("country"), max_length=2, blank=True, help_text=_("ISO 3166 code, e.g. FR"))
     website = models.URLField(_("website"), blank=True)
-    tags = ArrayField(
-        models.CharField(max_length=40), verbose_name=_("sectors and tags"), default=list, blank=True
-    )
+    tags = ArrayField(models.CharField(max_length=40), verbose_name=_("sectors and tags"), default=list, blank=True)
     description = models.TextField(_("description"), blank=True)
     external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True, unique=True)
     # Private to the orchestrator and the partner itself.

@@ -108,9 +108,7 @@ def partner_create(*, actor: User, data: Mapping[str, Any], ip: str | None = Non
 
 
 @transaction.atomic
-def partner_update(
-    *, actor: User, partner: Partner, data: Mapping[str, Any], ip: str | None = None
-) -> Partner:
+def partner_update(*, actor: User, partner: Partner, data: Mapping[str, Any], ip: str | None = None) -> Partner:
     """Staff change any profile field; a partner admin only its own allowed fields."""
     if actor.role in MANAGERS:
         allowed = STAFF_EDITABLE
@@ -152,9 +150,7 @@ def partner_update(
     return partner
 
 
-def _transition(
-    *, actor: User | None, partner: Partner, to: str, reason: str = "", ip: str | None = None
-) -> Partner:
+def _transition(*, actor: User | None, partner: Partner, to: str, reason: str = "", ip: str | None = None) -> Partner:
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
     if to not in TRANSITIONS[partner.status]:
         raise Conflict(

@@ -159,9 +159,7 @@ def test(args: list[str]) -> None:
     ensure_chromium()
     subprocess.run([str(BIN / "ruff"), "check", "."], cwd=ROOT, check=True)
     subprocess.run([str(BIN / "ruff"), "format", "--check", "."], cwd=ROOT, check=True)
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", *args], cwd=ROOT, env={**env, "DJANGO_ENV": "test"}
-    )
+    result = subprocess.run([sys.executable, "-m", "pytest", *args], cwd=ROOT, env={**env, "DJANGO_ENV": "test"})
     sys.exit(result.returncode)
 
 

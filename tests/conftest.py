@@ -54,9 +54,7 @@ def _fresh_state(settings):
     forget_tenants()
     # A key namespace of its own per test, in the real Redis: no throttle
     # counter or cached value leaks from one test into the next.
-    settings.CACHES = {
-        "default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex[:10]}"}
-    }
+    settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex[:10]}"}}
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
     yield

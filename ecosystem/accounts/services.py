@@ -98,9 +98,7 @@ def invitation_create(
             i.state == Invitation.State.PENDING
             for i in Invitation.objects.filter(email=email, accepted_at=None, revoked_at=None)
         ):
-            errors["email"] = [
-                _("%(email)s already has a pending invitation: resend it instead.") % {"email": email}
-            ]
+            errors["email"] = [_("%(email)s already has a pending invitation: resend it instead.") % {"email": email}]
     if errors:
         raise FieldErrors(errors)
     invitation = Invitation(email=email, role=role, partner=partner, invited_by=actor)
@@ -135,14 +133,11 @@ def _check_manage_rights(*, actor: User, invitation: Invitation) -> None:
 @transaction.atomic
 def invitation_resend(*, actor: User, invitation: Invitation, ip: str | None = None) -> IssuedInvitation:
     """A new link with a fresh expiry; the previous link stops working."""
-    invitation = (
-        Invitation.objects.select_for_update(of=("self",)).select_related("partner").get(pk=invitation.pk)
-    )
+    invitation = Invitation.objects.select_for_update(of=("self",)).select_related("partner").get(pk=invitation.pk)
     check_invitation_rights(actor=actor, role=invitation.role, partner=invitation.partner)
     if invitation.state in (Invitation.State.ACCEPTED, Invitation.State.REVOKED):
         raise Conflict(
-            _("This invitation is %(state)s: it cannot be resent.")
-            % {"state": invitation.get_state_display().lower()}
+            _("This invitation is %(state)s: it cannot be resent.") % {"state": invitation.get_state_display().lower()}
         )
     before = {"expires_at": invitation.expires_at.isoformat()}
     token = _new_token(invitation)
@@ -161,9 +156,7 @@ def invitation_resend(*, actor: User, invitation: Invitation, ip: str | None = N
 
 @transaction.atomic
 def invitation_revoke(*, actor: User, invitation: Invitation, ip: str | None = None) -> Invitation:
-    invitation = (
-        Invitation.objects.select_for_update(of=("self",)).select_related("partner").get(pk=invitation.pk)
-    )
+    invitation = Invitation.objects.select_for_update(of=("self",)).select_related("partner").get(pk=invitation.pk)
     _check_manage_rights(actor=actor, invitation=invitation)
     if invitation.state == Invitation.State.ACCEPTED:
         raise Conflict(_("This invitation was already accepted."))
@@ -212,9 +205,7 @@ def invitation_accept(*, token: str, password: str, full_name: str = "", ip: str
     partner = invitation.partner
     if partner is not None and not partner_can_receive_invitations(partner):
         raise Conflict(_("This invitation is no longer valid."), code="partner_unavailable")
-    candidate = User(
-        email=invitation.email, full_name=full_name.strip(), role=invitation.role, partner=partner
-    )
+    candidate = User(email=invitation.email, full_name=full_name.strip(), role=invitation.role, partner=partner)
     try:
         validate_password(password, user=candidate)
     except ValidationError as error:

@@ -6,6 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -52,9 +53,7 @@ def team(request: HttpRequest) -> HttpResponse:
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            issued = services.invitation_create(
-                actor=request.user, ip=client_ip(request), **form.cleaned_data
-            )
+            issued = services.invitation_create(actor=request.user, ip=client_ip(request), **form.cleaned_data)
         except FieldErrors as error:
             form_errors_from(form, error)
         else:
@@ -76,6 +75,9 @@ def _team_action(request: HttpRequest, action, success: str) -> HttpResponse:
         messages.error(request, error.message)
     else:
         messages.success(request, success)
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
     return redirect("accounts:team")
 
 
@@ -92,8 +94,7 @@ def user_role(request: HttpRequest, pk: int) -> HttpResponse:
         lambda: services.user_change_role(
             actor=request.user, user=user, role=form.cleaned_data["role"], ip=client_ip(request)
         ),
-        _("%(user)s is now %(role)s.")
-        % {"user": user, "role": Role(form.cleaned_data["role"]).label.lower()},
+        _("%(user)s is now %(role)s.") % {"user": user, "role": Role(form.cleaned_data["role"]).label.lower()},
     )
 
 
@@ -119,20 +120,21 @@ def user_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+# Partner invitations are resent and revoked from the partner's page or the
+# portal too; the services decide who may act on which invitation.
 @require_POST
-@role_required(Role.ADMIN)
+@role_required(Role.ADMIN, Role.MANAGER, Role.PARTNER_ADMIN)
 def invitation_resend(request: HttpRequest, pk: int) -> HttpResponse:
     invitation = get_object_or_404(Invitation, pk=pk)
     return _team_action(
         request,
         lambda: services.invitation_resend(actor=request.user, invitation=invitation, ip=client_ip(request)),
-        _("A new link was sent to %(email)s; the previous one no longer works.")
-        % {"email": invitation.email},
+        _("A new link was sent to %(email)s; the previous one no longer works.") % {"email": invitation.email},
     )
 
 
 @require_POST
-@role_required(Role.ADMIN)
+@role_required(Role.ADMIN, Role.MANAGER, Role.PARTNER_ADMIN)
 def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     invitation = get_object_or_404(Invitation, pk=pk)
     return _team_action(
@@ -164,9 +166,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         except FieldErrors as error:
             form_errors_from(form, error)
         except ApplicationError as error:
-            return render(
-                request, "accounts/invitation_unusable.html", {"message": error.message}, status=409
-            )
+            return render(request, "accounts/invitation_unusable.html", {"message": error.message}, status=409)
         else:
             login(request, user, backend="ecosystem.accounts.backends.AccountBackend")
             messages.success(request, _("Welcome! Your account is ready."))

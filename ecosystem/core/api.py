@@ -1,47 +1,37 @@
-"""The base of every tenant API endpoint.
+"""The base of every tenant API viewset (permissions in `permissions.py`)."""
 
-`TenantMemberPermission` is the default permission class: the request must be
-on a tenant host, by an active user of that tenant, whose role is allowed by
-the view's `roles` (a tuple, or a dict of HTTP method -> tuple). A view that
-declares no roles is refused: access fails closed.
-"""
+from rest_framework.viewsets import GenericViewSet
 
-from __future__ import annotations
+from .permissions import EVERYONE, STAFF, PublicOnly, TenantMemberPermission, on_tenant_host
 
-from django.db import connection
-from django_tenants.utils import get_public_schema_name
-from rest_framework.permissions import BasePermission
-from rest_framework.request import Request
-
-from ecosystem.accounts.models import Role
-
-STAFF = (Role.ADMIN, Role.MANAGER, Role.REVIEWER)
-EVERYONE = tuple(Role.values)
+__all__ = ["EVERYONE", "STAFF", "PublicOnly", "TenantMemberPermission", "TenantViewSet", "on_tenant_host"]
 
 
-def on_tenant_host() -> bool:
-    return connection.schema_name != get_public_schema_name()
+class TenantViewSet(GenericViewSet):
+    """Base of every tenant API viewset.
 
+    Subclasses declare `roles` (who may call what) and implement
+    `safely_get_queryset()`; overriding `get_queryset` is refused so that the
+    tenant and role checks cannot be skipped by accident.
+    """
 
-def allowed_roles(view, method: str) -> tuple[str, ...]:
-    roles = getattr(view, "roles", None)
-    if isinstance(roles, dict):
-        roles = roles.get(method, roles.get("*"))
-    return tuple(roles or ())
+    permission_classes = [TenantMemberPermission]
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "get_queryset" in cls.__dict__:
+            raise TypeError(f"{cls.__name__}: implement safely_get_queryset(), not get_queryset().")
 
-class TenantMemberPermission(BasePermission):
-    message = "You do not have permission to perform this action."
+    def get_queryset(self):
+        return self.safely_get_queryset()
 
-    def has_permission(self, request: Request, view) -> bool:
-        user = request.user
-        if not (on_tenant_host() and user and user.is_authenticated and user.is_active):
-            return False
-        return user.role in allowed_roles(view, request.method)
+    def safely_get_queryset(self):
+        raise NotImplementedError
 
-
-class PublicOnly(BasePermission):
-    """For the few anonymous endpoints of the public host (sign-up)."""
-
-    def has_permission(self, request: Request, view) -> bool:
-        return not on_tenant_host()
+    def get_permissions(self):
+        # Actions declare their own roles with @action(..., roles=...) kwargs.
+        action = getattr(self, self.action, None) if self.action else None
+        action_roles = getattr(action, "kwargs", {}).get("roles")
+        if action_roles:
+            self.roles = action_roles
+        return super().get_permissions()

@@ -2,12 +2,18 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from ecosystem.accounts.models import Role
+from ecosystem.accounts.models import PARTNER_ROLES, STAFF_ROLES, Role
 
 # (url name, label, roles that see it). Later issues add their sections here.
 NAVIGATION = [
-    ("core:dashboard", _("Dashboard"), tuple(Role.values)),
+    ("core:dashboard", _("Dashboard"), STAFF_ROLES),
+    ("partners:directory", _("Partners"), STAFF_ROLES),
+    ("partners:ecosystem", _("Ecosystem"), (Role.ADMIN,)),
     ("accounts:team", _("Team"), (Role.ADMIN,)),
+    ("portal:home", _("Home"), PARTNER_ROLES),
+    ("portal:profile", _("Our profile"), PARTNER_ROLES),
+    ("portal:team", _("Our team"), PARTNER_ROLES),
+    ("portal:participants", _("Participants"), PARTNER_ROLES),
 ]
 
 
@@ -23,5 +29,6 @@ def navigation(request: HttpRequest) -> dict:
                 url = reverse(name)
             except NoReverseMatch:
                 continue
-            items.append({"url": url, "label": label, "active": request.path == url})
+            active = request.path == url or (url not in ("/", "/portal/") and request.path.startswith(url))
+            items.append({"url": url, "label": label, "active": active})
     return {"nav_items": items}

@@ -7,10 +7,10 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from ecosystem.accounts.models import Role
+from ecosystem.accounts.models import PARTNER_ROLES, Role
 
 from .errors import FieldErrors
 
@@ -44,6 +44,8 @@ def form_errors_from(form: forms.Form, error: FieldErrors) -> None:
 
 @role_required(*Role.values)
 def dashboard(request: HttpRequest) -> HttpResponse:
+    if request.user.role in PARTNER_ROLES:
+        return redirect("portal:home")
     return render(request, "core/dashboard.html")
 
 

@@ -50,10 +50,7 @@ def orchestrator_signup_errors(*, name: str, slug: str, email: str, password: st
     elif not SLUG_PATTERN.match(slug):
         add(
             "slug",
-            _(
-                "Use lowercase letters, digits and hyphens only, "
-                "starting and ending with a letter or a digit."
-            ),
+            _("Use lowercase letters, digits and hyphens only, starting and ending with a letter or a digit."),
         )
     elif slug in RESERVED_SLUGS or slug.startswith("pg-"):
         add("slug", _("“%(slug)s” is reserved. Choose another address.") % {"slug": slug})
@@ -112,9 +109,7 @@ def orchestrator_signup(
     return orchestrator
 
 
-def _status_change(
-    *, orchestrator: Orchestrator, status: str, reason: str, operator_email: str
-) -> Orchestrator:
+def _status_change(*, orchestrator: Orchestrator, status: str, reason: str, operator_email: str) -> Orchestrator:
     if orchestrator.schema_name == get_public_schema_name():
         raise Conflict(_("The public schema is not an orchestrator."))
     before = {"status": orchestrator.status, "reason": orchestrator.suspended_reason}

@@ -138,9 +138,7 @@ def test_password_reset_for_an_unknown_email_sends_nothing(alpha_client, mailout
     assert mailoutbox == []
 
 
-def test_password_reset_link_of_another_tenant_does_not_work(
-    alpha_client, beta_client, alpha_admin, mailoutbox
-):
+def test_password_reset_link_of_another_tenant_does_not_work(alpha_client, beta_client, alpha_admin, mailoutbox):
     alpha_client.post("/accounts/password/reset/", {"email": "admin@alpha.test"})
     path = re.search(r"http://alpha\.localhost(/accounts/password/reset/\S+/)", mailoutbox[0].body).group(1)
 

@@ -63,9 +63,7 @@ def test_admin_invites_a_manager_who_accepts_and_lands_on_the_dashboard(
         ({"email": "x@alpha.test", "role": "partner_admin"}, "role", "Select a valid choice."),
     ],
 )
-def test_invitation_form_refuses_bad_input_and_creates_nothing(
-    admin_client, mailoutbox, data, field, message
-):
+def test_invitation_form_refuses_bad_input_and_creates_nothing(admin_client, mailoutbox, data, field, message):
     response = admin_client.post("/accounts/team/", data)
 
     assert response.status_code == 400
@@ -82,9 +80,7 @@ def test_a_second_pending_invitation_for_the_same_email_is_refused(alpha, alpha_
     with pytest.raises(FieldErrors) as error:
         invitation_create(actor=alpha_admin, email="dup@alpha.test", role="reviewer")
 
-    assert error.value.errors == {
-        "email": ["dup@alpha.test already has a pending invitation: resend it instead."]
-    }
+    assert error.value.errors == {"email": ["dup@alpha.test already has a pending invitation: resend it instead."]}
 
 
 @pytest.mark.parametrize("role", ["manager", "reviewer"])

@@ -29,9 +29,7 @@ def test_healthz_answers_503_naming_redis_when_it_is_down(client, db, tenants, s
 def test_worker_check_fails_when_no_worker_listens():
     # A real broker (the test Redis, a database no worker uses), no worker on it.
     broker = settings.CELERY_BROKER_URL
-    broker = (
-        broker.rsplit("=", 1)[0] + "=15" if "virtual_host=" in broker else broker.rsplit("/", 1)[0] + "/15"
-    )
+    broker = broker.rsplit("=", 1)[0] + "=15" if "virtual_host=" in broker else broker.rsplit("/", 1)[0] + "/15"
     lonely = Celery("lonely", broker=broker, set_as_current=False)
 
     assert check_worker(app=lonely, timeout=0.3) == "error: no Celery worker answered"

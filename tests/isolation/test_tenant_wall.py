@@ -91,8 +91,7 @@ def test_a_task_sent_from_alpha_runs_in_alphas_schema(tenants, committed, worker
     assert result.get(timeout=20) == "wall@alpha.test"
     mails = [p.read_text() for p in worker["mail_dir"].iterdir()]
     assert any(
-        "To: wall@alpha.test" in m and "http://alpha.localhost/accounts/invitations/token-alpha/" in m
-        for m in mails
+        "To: wall@alpha.test" in m and "http://alpha.localhost/accounts/invitations/token-alpha/" in m for m in mails
     )
     assert not any("wall@beta.test" in m for m in mails)
 

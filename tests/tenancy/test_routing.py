@@ -81,9 +81,7 @@ def test_operator_lists_tenants_and_suspends_one_in_the_admin(operator_client, t
     action = {"action": "suspend", "_selected_action": [alpha_id]}
 
     confirm = operator_client.post("/admin/tenancy/orchestrator/", action)
-    done = operator_client.post(
-        "/admin/tenancy/orchestrator/", {**action, "apply": "1", "reason": "Fraud report"}
-    )
+    done = operator_client.post("/admin/tenancy/orchestrator/", {**action, "apply": "1", "reason": "Fraud report"})
 
     assert listing.status_code == 200
     assert b"Alpha Medical Commons" in listing.content and b"Beta Clinics Network" in listing.content

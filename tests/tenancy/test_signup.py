@@ -26,9 +26,7 @@ def test_signup_page_creates_a_working_tenant_and_sends_to_its_login(public_clie
     response = public_client.post("/signup/", {**VALID, "full_name": "Gaia Founder"})
 
     assert response.status_code == 302
-    assert (
-        response["Location"] == "http://gamma.localhost/accounts/login/?email=founder%40gamma.test&welcome=1"
-    )
+    assert response["Location"] == "http://gamma.localhost/accounts/login/?email=founder%40gamma.test&welcome=1"
     assert footprint() == (before[0] + 1, before[1] + 1, before[2] + 1)
     gamma = Orchestrator.objects.get(slug="gamma")
     assert (gamma.name, gamma.schema_name, gamma.get_primary_domain().domain) == (
@@ -90,9 +88,7 @@ INVALID = [
 
 
 @pytest.mark.parametrize(("change", "field", "message"), INVALID)
-def test_signup_api_refuses_bad_input_on_the_right_field_and_leaves_nothing(
-    public_client, change, field, message
-):
+def test_signup_api_refuses_bad_input_on_the_right_field_and_leaves_nothing(public_client, change, field, message):
     before = footprint()
 
     response = public_client.post("/api/signup/", {**VALID, **change}, content_type="application/json")

@@ -1,0 +1,47 @@
+"""Permissions of every tenant API endpoint.
+
+`TenantMemberPermission` is the default permission class: the request must be
+on a tenant host, by an active user of that tenant, whose role is allowed by
+the view's `roles` (a tuple, or a dict of HTTP method -> tuple). A view that
+declares no roles is refused: access fails closed.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+from django_tenants.utils import get_public_schema_name
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+
+from ecosystem.accounts.models import Role
+
+STAFF = (Role.ADMIN, Role.MANAGER, Role.REVIEWER)
+EVERYONE = tuple(Role.values)
+
+
+def on_tenant_host() -> bool:
+    return connection.schema_name != get_public_schema_name()
+
+
+def allowed_roles(view, method: str) -> tuple[str, ...]:
+    roles = getattr(view, "roles", None)
+    if isinstance(roles, dict):
+        roles = roles.get(method, roles.get("*"))
+    return tuple(roles or ())
+
+
+class TenantMemberPermission(BasePermission):
+    message = "You do not have permission to perform this action."
+
+    def has_permission(self, request: Request, view) -> bool:
+        user = request.user
+        if not (on_tenant_host() and user and user.is_authenticated and user.is_active):
+            return False
+        return user.role in allowed_roles(view, request.method)
+
+
+class PublicOnly(BasePermission):
+    """For the few anonymous endpoints of the public host (sign-up)."""
+
+    def has_permission(self, request: Request, view) -> bool:
+        return not on_tenant_host()

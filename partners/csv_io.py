@@ -1,0 +1,201 @@
+"""CSV import and export of the partner directory.
+
+Reading and writing use Python's `csv` module, the maintained CSV library
+that tablib and django-import-export themselves delegate to; reading it
+directly keeps the exact line number of every row for the error report.
+
+Import: the whole file is validated first; if any row is invalid nothing is
+written and every error comes back with its line and column. Rows are
+matched on `external_id`: existing partners are updated, others created.
+UTF-8 with or without BOM (Windows-1252 accepted too), `,` or `;`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.http import HttpResponse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from ecosystem.accounts.models import User
+from ecosystem.core.errors import ApplicationError
+from governance.services import audit_record_many
+
+from .models import Partner, Tier
+from .selectors import horizon_state
+from .services import MANAGERS, require_role, snapshot
+from .validation import STAFF_EDITABLE, clean_partner_fields, tiers_index
+
+COLUMNS = [
+    "external_id", "name", "role", "tier", "country", "website", "tags", "description",
+    "contact_email", "contact_phone", "notes",
+]  # fmt: skip
+EXPORT_ONLY = ["status", "agreement_state", "created_at"]
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+
+
+class ImportRejected(ApplicationError):
+    """The file, refused whole; `errors` lists each problem with its line and column."""
+
+    def __init__(self, errors: list[dict]):
+        self.errors = errors
+        message = _("The file was not imported: %(count)d error(s). Nothing was changed.") % {"count": len(errors)}
+        super().__init__(message, code="import_invalid", extra={"errors": errors})
+
+
+def _problem(line: int | None, column: str, message: str) -> dict:
+    return {"line": line, "column": column, "message": message}
+
+
+def _decode(raw: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ImportRejected([{"line": 1, "column": "", "message": _("The file must be UTF-8 text.")}])
+
+
+def _dialect(text: str) -> str:
+    header = text.split("\n", 1)[0]
+    return ";" if header.count(";") > header.count(",") else ","
+
+
+def _read(upload: UploadedFile) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    if upload.size > settings.PARTNER_IMPORT_MAX_BYTES:
+        limit = settings.PARTNER_IMPORT_MAX_BYTES // 1_048_576
+        message = _("The file is larger than %(limit)d MB. Split it into several files.") % {"limit": limit}
+        raise ImportRejected([_problem(None, "", message)])
+    text = _decode(upload.read())
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_dialect(text))
+    try:
+        header = [h.strip().lower() for h in next(reader, [])]
+    except csv.Error as error:
+        raise ImportRejected([{"line": 1, "column": "", "message": str(error)}]) from None
+    problems = []
+    unknown = [h for h in header if h and h not in COLUMNS and h not in EXPORT_ONLY]
+    if unknown:
+        expected = _("Unknown column(s). Expected: %(columns)s.") % {"columns": ", ".join(COLUMNS)}
+        problems.append(_problem(1, ", ".join(unknown), expected))
+    for required in ("external_id", "name", "role"):
+        if required not in header:
+            problems.append({"line": 1, "column": required, "message": _("This column is missing.")})
+    if len(header) != len(set(header)):
+        problems.append({"line": 1, "column": "", "message": _("A column appears twice.")})
+    if problems:
+        raise ImportRejected(problems)
+    rows: list[tuple[int, dict[str, str]]] = []
+    try:
+        for values in reader:
+            line = reader.line_num
+            if not any(v.strip() for v in values):
+                continue
+            if len(rows) >= settings.PARTNER_IMPORT_MAX_ROWS:
+                limit = settings.PARTNER_IMPORT_MAX_ROWS
+                message = _("More than %(limit)d rows. Split the file.") % {"limit": limit}
+                raise ImportRejected([_problem(line, "", message)])
+            if len(values) > len(header):
+                counts = {"found": len(values), "expected": len(header)}
+                problems.append(_problem(line, "", _("%(found)d values for %(expected)d columns.") % counts))
+                continue
+            rows.append((line, {h: v for h, v in zip(header, values, strict=False) if h in COLUMNS}))
+    except csv.Error as error:
+        problems.append({"line": reader.line_num, "column": "", "message": str(error)})
+    if problems:
+        raise ImportRejected(problems)
+    if not rows:
+        raise ImportRejected([{"line": 2, "column": "", "message": _("The file has no rows.")}])
+    return header, rows
+
+
+@transaction.atomic
+def partners_import(*, actor: User, upload: UploadedFile, ip: str | None = None) -> ImportResult:
+    """Create or update partners from a CSV file, all or nothing."""
+    require_role(actor, MANAGERS)
+    header, rows = _read(upload)
+    fields = [c for c in COLUMNS if c in header]
+    tiers = tiers_index(Tier.objects.all())
+    errors: list[dict] = []
+    cleaned_rows: list[tuple[int, dict]] = []
+    seen: dict[str, int] = {}
+    for line, raw in rows:
+        cleaned, row_errors = clean_partner_fields(raw, fields=fields, tiers_by_key=tiers, required=True)
+        for column, messages in row_errors.items():
+            errors.extend({"line": line, "column": column, "message": m} for m in messages)
+        external_id = cleaned.get("external_id")
+        if not external_id:
+            errors.append({"line": line, "column": "external_id", "message": _("This field is required.")})
+        elif external_id in seen:
+            message = _("Same external id as line %(line)d.") % {"line": seen[external_id]}
+            errors.append(_problem(line, "external_id", message))
+        else:
+            seen[external_id] = line
+        cleaned_rows.append((line, cleaned))
+    if errors:
+        raise ImportRejected(sorted(errors, key=lambda e: (e["line"], e["column"])))
+
+    existing = {p.external_id: p for p in Partner.objects.filter(external_id__in=list(seen))}
+    to_create, to_update, events = [], [], []
+    changed_fields: set[str] = set()
+    now = timezone.now()
+    for _line, cleaned in cleaned_rows:
+        partner = existing.get(cleaned["external_id"])
+        if partner is None:
+            to_create.append(Partner(**cleaned))
+            continue
+        before = snapshot(partner, tuple(cleaned))
+        for name, value in cleaned.items():
+            setattr(partner, name, value)
+        after = snapshot(partner, tuple(cleaned))
+        diff = [k for k in after if after[k] != before[k]]
+        if diff:
+            partner.updated_at = now
+            to_update.append(partner)
+            changed_fields.update(diff)
+            events.append(("partner.updated", partner, {k: before[k] for k in diff}, {k: after[k] for k in diff}))
+    created = Partner.objects.bulk_create(to_create, batch_size=2000)
+    if to_update:
+        columns = sorted({"tier" if f == "tier" else f for f in changed_fields} | {"updated_at"})
+        Partner.objects.bulk_update(to_update, columns, batch_size=2000)
+    events += [("partner.created", p, None, snapshot(p, tuple(STAFF_EDITABLE))) for p in created]
+    audit_record_many(actor=actor, ip=ip, events=events)
+    return ImportResult(created=len(created), updated=len(to_update))
+
+
+def _cell(value) -> str:
+    text = "" if value is None else str(value)
+    # Spreadsheet formula injection: a cell must not start a formula.
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def partners_export_response(partners, *, request) -> HttpResponse:
+    """The given (filtered) partners as CSV that opens correctly in Excel:
+    UTF-8 with BOM, `;` for a French user (French Excel's separator), `,` otherwise."""
+    delimiter = ";" if (translation.get_language() or "").startswith("fr") else ","
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="partners-{stamp}.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response, delimiter=delimiter)
+    writer.writerow(COLUMNS + EXPORT_ONLY)
+    for partner in partners.iterator(chunk_size=2000):
+        row = [
+            partner.external_id, partner.name, partner.role, partner.tier.name if partner.tier_id else "",
+            partner.country, partner.website, ", ".join(partner.tags), partner.description,
+            partner.contact_email, partner.contact_phone, partner.notes, partner.status,
+            horizon_state(getattr(partner, "agreement_horizon", None)),
+            timezone.localtime(partner.created_at).strftime("%Y-%m-%d %H:%M"),
+        ]  # fmt: skip
+        writer.writerow([_cell(v) for v in row])
+    return response

@@ -1,0 +1,97 @@
+"""Forms render the pages and shape input; the rules are in services/validation."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ecosystem.accounts.models import PARTNER_ROLES, Role
+
+from .models import Agreement, ParticipantRole, Tier
+
+
+class PartnerForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    role = forms.ChoiceField(label=_("Role"), choices=ParticipantRole.choices)
+    tier = forms.ModelChoiceField(label=_("Tier"), queryset=Tier.objects.all(), required=False)
+    country = forms.CharField(label=_("Country"), max_length=2, required=False, help_text=_("ISO code, e.g. FR"))
+    website = forms.CharField(label=_("Website"), required=False)
+    tags = forms.CharField(label=_("Sectors and tags"), required=False, help_text=_("Separated by commas"))
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    external_id = forms.CharField(label=_("External id (CRM)"), required=False)
+    contact_email = forms.CharField(label=_("Contact email"), required=False)
+    contact_phone = forms.CharField(label=_("Contact phone"), required=False)
+    notes = forms.CharField(label=_("Internal notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    competitors = forms.MultipleChoiceField(
+        label=_("Competitors"), required=False, help_text=_("Competitors never see each other's figures.")
+    )
+
+    def __init__(self, *args, competitor_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["competitors"].choices = competitor_choices
+
+    def service_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["tier"] = data["tier"].pk if data.get("tier") else None
+        return data
+
+
+class PartnerProfileForm(forms.Form):
+    """What a partner admin may change on its own organisation."""
+
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    website = forms.CharField(label=_("Website"), required=False)
+    country = forms.CharField(label=_("Country"), max_length=2, required=False, help_text=_("ISO code, e.g. FR"))
+    tags = forms.CharField(label=_("Sectors and tags"), required=False, help_text=_("Separated by commas"))
+    contact_email = forms.CharField(label=_("Contact email"), required=False)
+    contact_phone = forms.CharField(label=_("Contact phone"), required=False)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class AgreementForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=Agreement.Kind.choices)
+    reference = forms.CharField(label=_("Reference"), max_length=100)
+    signed_on = forms.DateField(label=_("Signed on"), widget=forms.DateInput(attrs={"type": "date"}))
+    expires_on = forms.DateField(label=_("Expires on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    document = forms.FileField(label=_("Document (PDF, PNG, JPEG, DOCX; 10 MB)"), required=False)
+
+
+PARTNER_ROLE_CHOICES = [(r.value, r.label) for r in Role if r in PARTNER_ROLES]
+
+
+class PartnerInvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Email"))
+    role = forms.ChoiceField(label=_("Role"), choices=PARTNER_ROLE_CHOICES, initial=Role.PARTNER_MEMBER)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("CSV file"))
+
+
+class TierForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=60)
+    description = forms.CharField(label=_("Description"), max_length=200, required=False)
+
+
+class EcosystemProfileForm(forms.Form):
+    mission = forms.CharField(
+        label=_("Mission of the ecosystem"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    invitation_ttl_days = forms.IntegerField(label=_("Invitation links work for (days)"), min_value=1, max_value=90)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for role in ParticipantRole:
+            self.fields[f"offers_{role.value}"] = forms.CharField(
+                label=_("%(role)s: what the ecosystem offers") % {"role": role.label},
+                widget=forms.Textarea(attrs={"rows": 2}), required=False,
+            )  # fmt: skip
+            self.fields[f"expects_{role.value}"] = forms.CharField(
+                label=_("%(role)s: what the ecosystem expects") % {"role": role.label},
+                widget=forms.Textarea(attrs={"rows": 2}), required=False,
+            )  # fmt: skip
+
+    def propositions(self) -> dict[str, tuple[str, str]]:
+        data = self.cleaned_data
+        return {r.value: (data[f"offers_{r.value}"], data[f"expects_{r.value}"]) for r in ParticipantRole}

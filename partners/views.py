@@ -1,0 +1,276 @@
+"""The orchestrator's pages: directory, partner detail, forms, lifecycle, import/export."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ecosystem.accounts.models import PARTNER_ROLES, Role
+from ecosystem.accounts.services import invitation_create
+from ecosystem.core.api import STAFF
+from ecosystem.core.errors import ApplicationError, FieldErrors
+from ecosystem.core.views import client_ip, form_errors_from, role_required
+from governance.selectors import audit_events_for
+
+from . import csv_io, selectors, services
+from .forms import (
+    AgreementForm,
+    EcosystemProfileForm,
+    ImportForm,
+    PartnerForm,
+    PartnerInvitationForm,
+    ReasonForm,
+    TierForm,
+)
+from .models import Agreement, ParticipantRole, Partner, Tier, ValueProposition
+
+MANAGERS = (Role.ADMIN, Role.MANAGER)
+PAGE_SIZE = 50
+
+
+@role_required(*STAFF)
+def directory(request: HttpRequest) -> HttpResponse:
+    found = selectors.partner_directory(request.GET)
+    partners = found.qs if found.is_valid() else Partner.objects.none()
+    page = Paginator(partners, PAGE_SIZE).get_page(request.GET.get("page"))
+    for partner in page.object_list:
+        partner.agreement_state = selectors.horizon_state(partner.agreement_horizon)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filter": found,
+        "page": page,
+        "query": query.urlencode(),
+        "sort": request.GET.get("sort") or "name",
+        "countries": selectors.countries_in_use(),
+        "tiers": Tier.objects.all(),
+        "roles": ParticipantRole.choices,
+        "statuses": Partner.Status.choices,
+        "agreement_states": selectors.AGREEMENT_STATES,
+        "can_manage": request.user.role in MANAGERS,
+    }
+    return render(request, "partners/directory.html", context, status=200 if found.is_valid() else 400)
+
+
+@role_required(*STAFF)
+def export(request: HttpRequest) -> HttpResponse:
+    found = selectors.partner_directory(request.GET)
+    if not found.is_valid():
+        return HttpResponse(_("Invalid filters."), status=400, content_type="text/plain")
+    return csv_io.partners_export_response(found.qs, request=request)
+
+
+def _competitor_choices(exclude: int | None = None) -> list[tuple[str, str]]:
+    return [(str(pk), name) for pk, name in Partner.objects.exclude(pk=exclude).values_list("pk", "name")]
+
+
+@role_required(*MANAGERS)
+def partner_new(request: HttpRequest) -> HttpResponse:
+    form = PartnerForm(request.POST or None, competitor_choices=_competitor_choices())
+    if request.method == "POST" and form.is_valid():
+        try:
+            partner = services.partner_create(actor=request.user, data=form.service_data(), ip=client_ip(request))
+        except FieldErrors as error:
+            form_errors_from(form, error)
+        else:
+            messages.success(request, _("%(name)s was added.") % {"name": partner.name})
+            return redirect("partners:detail", pk=partner.pk)
+    return render(request, "partners/form.html", {"form": form, "partner": None}, status=400 if form.errors else 200)
+
+
+@role_required(*MANAGERS)
+def partner_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    partner = get_object_or_404(Partner.objects.prefetch_related("competitors"), pk=pk)
+    initial = {
+        **{f: getattr(partner, f) for f in ("name", "role", "country", "website", "description", "external_id",
+                                             "contact_email", "contact_phone", "notes")},
+        "tier": partner.tier_id, "tags": ", ".join(partner.tags),
+        "competitors": [str(c.pk) for c in partner.competitors.all()],
+    }  # fmt: skip
+    form = PartnerForm(request.POST or None, initial=initial, competitor_choices=_competitor_choices(pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.partner_update(
+                actor=request.user, partner=partner, data=form.service_data(), ip=client_ip(request)
+            )
+        except FieldErrors as error:
+            form_errors_from(form, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("partners:detail", pk=partner.pk)
+    return render(
+        request, "partners/form.html", {"form": form, "partner": partner}, status=400 if form.errors else 200
+    )
+
+
+@role_required(*STAFF)
+def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        partner = selectors.partner_detail(pk)
+    except Partner.DoesNotExist:
+        raise Http404 from None
+    context = {
+        "partner": partner,
+        "agreement_state": selectors.horizon_state(partner.agreement_horizon),
+        "users": selectors.partner_users(partner),
+        "invitations": selectors.partner_invitations(partner),
+        "events": audit_events_for(partner)[:50],
+        "can_manage": request.user.role in MANAGERS,
+        "reason_form": ReasonForm(),
+        "agreement_form": AgreementForm(),
+        "invitation_form": PartnerInvitationForm(),
+        "transitions": services.TRANSITIONS[partner.status],
+    }
+    return render(request, "partners/detail.html", context)
+
+
+@require_POST
+@role_required(*MANAGERS)
+def partner_lifecycle(request: HttpRequest, pk: int, change: str) -> HttpResponse:
+    partner = get_object_or_404(Partner, pk=pk)
+    reason = request.POST.get("reason", "")
+    ip = client_ip(request)
+    actions = {
+        "activate": lambda: services.partner_activate(actor=request.user, partner=partner, ip=ip),
+        "suspend": lambda: services.partner_suspend(actor=request.user, partner=partner, reason=reason, ip=ip),
+        "exit": lambda: services.partner_exit(actor=request.user, partner=partner, reason=reason, ip=ip),
+    }
+    if change not in actions:
+        raise Http404
+    try:
+        updated = actions[change]()
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("%(name)s is now %(status)s.") % {"name": updated.name, "status": updated.get_status_display().lower()},
+        )
+    return redirect("partners:detail", pk=pk)
+
+
+@require_POST
+@role_required(*MANAGERS)
+def agreement_new(request: HttpRequest, pk: int) -> HttpResponse:
+    partner = get_object_or_404(Partner, pk=pk)
+    try:
+        services.agreement_create(
+            actor=request.user, partner=partner, data=request.POST, document=request.FILES.get("document"),
+            ip=client_ip(request),
+        )  # fmt: skip
+    except FieldErrors as error:
+        for field, errors in error.errors.items():
+            for message in errors:
+                messages.error(request, f"{AgreementForm.base_fields[field].label}: {message}")
+    else:
+        messages.success(request, _("Agreement added."))
+    return redirect("partners:detail", pk=pk)
+
+
+def agreement_document(request: HttpRequest, pk: int) -> HttpResponse:
+    """The agreement's file, for the orchestrator's staff and the partner's own users."""
+    user = request.user
+    if not user.is_authenticated:
+        return redirect(f"{reverse_login()}?next={request.path}")
+    agreement = get_object_or_404(Agreement, pk=pk)
+    allowed = user.role in STAFF or (user.role in PARTNER_ROLES and user.partner_id == agreement.partner_id)
+    if not allowed or not agreement.document:
+        raise Http404
+    return FileResponse(agreement.document.open("rb"), as_attachment=True)
+
+
+def reverse_login() -> str:
+    from django.urls import reverse
+
+    return reverse("accounts:login")
+
+
+@require_POST
+@role_required(*MANAGERS)
+def partner_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    partner = get_object_or_404(Partner, pk=pk)
+    form = PartnerInvitationForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return redirect("partners:detail", pk=pk)
+    try:
+        issued = invitation_create(actor=request.user, partner=partner, ip=client_ip(request), **form.cleaned_data)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Invitation sent to %(email)s.") % {"email": issued.invitation.email})
+    return redirect("partners:detail", pk=pk)
+
+
+@role_required(*MANAGERS)
+def import_partners(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST or None, request.FILES or None)
+    errors, result, status = [], None, 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = csv_io.partners_import(
+                actor=request.user, upload=form.cleaned_data["file"], ip=client_ip(request)
+            )
+        except csv_io.ImportRejected as rejected:
+            errors, status = rejected.errors, 400
+            messages.error(request, rejected.message)
+        else:
+            messages.success(
+                request,
+                _("Import done: %(created)d created, %(updated)d updated.")
+                % {"created": result.created, "updated": result.updated},
+            )
+            return redirect("partners:directory")
+    elif form.errors:
+        status = 400
+    context = {"form": form, "errors": errors, "columns": csv_io.COLUMNS}
+    return render(request, "partners/import.html", context, status=status)
+
+
+@role_required(*STAFF)
+def tiers(request: HttpRequest) -> HttpResponse:
+    form = TierForm(request.POST or None)
+    if request.method == "POST":
+        if request.user.role not in MANAGERS:
+            return render(request, "403.html", status=403)
+        if form.is_valid():
+            try:
+                services.tier_create(actor=request.user, **form.cleaned_data)
+            except FieldErrors as error:
+                form_errors_from(form, error)
+            else:
+                messages.success(request, _("Tier added."))
+                return redirect("partners:tiers")
+    context = {"form": form, "tiers": Tier.objects.all(), "can_manage": request.user.role in MANAGERS}
+    return render(request, "partners/tiers.html", context, status=400 if form.errors else 200)
+
+
+@role_required(Role.ADMIN)
+def ecosystem_profile(request: HttpRequest) -> HttpResponse:
+    profile = services.ecosystem_profile()
+    propositions = {vp.role: vp for vp in ValueProposition.objects.all()}
+    initial = {"mission": profile.mission, "invitation_ttl_days": profile.invitation_ttl_days}
+    for role in ParticipantRole:
+        vp = propositions.get(role.value)
+        initial[f"offers_{role.value}"] = vp.offers if vp else ""
+        initial[f"expects_{role.value}"] = vp.expects if vp else ""
+    form = EcosystemProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.ecosystem_profile_update(
+                actor=request.user, mission=form.cleaned_data["mission"],
+                invitation_ttl_days=form.cleaned_data["invitation_ttl_days"],
+                propositions=form.propositions(), ip=client_ip(request),
+            )  # fmt: skip
+        except FieldErrors as error:
+            form_errors_from(form, error)
+        else:
+            messages.success(request, _("The ecosystem profile was saved."))
+            return redirect("partners:ecosystem")
+    return render(request, "partners/ecosystem.html", {"form": form}, status=400 if form.errors else 200)
