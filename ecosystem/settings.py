@@ -110,6 +110,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "ecosystem.core.context_processors.navigation",
             ],
+            "libraries": {"core_tags": "ecosystem.core.templatetags.core_tags"},
         },
     }
 ]

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import HttpResponse
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -74,8 +75,8 @@ def _dialect(text: str) -> str:
 
 def _read(upload: UploadedFile) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     if upload.size > settings.PARTNER_IMPORT_MAX_BYTES:
-        limit = settings.PARTNER_IMPORT_MAX_BYTES // 1_048_576
-        message = _("The file is larger than %(limit)d MB. Split it into several files.") % {"limit": limit}
+        limit = filesizeformat(settings.PARTNER_IMPORT_MAX_BYTES)
+        message = _("The file is larger than %(limit)s. Split it into several files.") % {"limit": limit}
         raise ImportRejected([_problem(None, "", message)])
     text = _decode(upload.read())
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_dialect(text))
