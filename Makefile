@@ -32,4 +32,4 @@ messages: $(STAMP)
 	$(PY) manage.py compilemessages --ignore=.venv
 
 bench: $(STAMP)
-	eval "$$($(PY) scripts/dev.py env)" && $(PY) benchmarks/tenancy.py
+	eval "$$($(PY) scripts/dev.py env)" && $(PY) benchmarks/tenancy.py && $(PY) benchmarks/partners.py

@@ -18,30 +18,11 @@ server DATABASE_URL names. Prints:
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import time
-from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-
-def admin_connect(url: str):
-    import psycopg
-
-    parts = urlsplit(url)
-    params = {
-        "host": unquote(parts.hostname or "") or None,
-        "port": parts.port,
-        "user": unquote(parts.username or "postgres"),
-        "password": unquote(parts.password or "") or None,
-        "dbname": "postgres",
-        "autocommit": True,
-    }
-    return psycopg.connect(**{k: v for k, v in params.items() if v is not None})
+from _common import ROOT, bench_database
 
 
 def main() -> None:
@@ -49,40 +30,12 @@ def main() -> None:
     parser.add_argument("--tenants", type=int, default=200)
     parser.add_argument("--requests", type=int, default=3000)
     args = parser.parse_args()
-
-    base_url = os.environ.get("DATABASE_URL")
-    if not base_url:
-        sys.exit('DATABASE_URL is not set: run `make bench`, or eval "$(python scripts/dev.py env)" first.')
-    bench_db = urlsplit(base_url).path.lstrip("/") + "_bench"
-    with admin_connect(base_url) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{bench_db}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{bench_db}"')
-    env = {
-        **os.environ,
-        "DATABASE_URL": urlsplit(base_url)._replace(path=f"/{bench_db}").geturl(),
-        "DJANGO_ENV": "development",
-        "DJANGO_DEBUG": "false",
-        "BASE_DOMAIN": "localhost",
-        "DJANGO_SETTINGS_MODULE": "ecosystem.settings",
-    }
-    os.environ.update(env)
-    try:
+    with bench_database("bench_tenancy") as env:
         run(args, env)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        with admin_connect(base_url) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{bench_db}" WITH (FORCE)')
 
 
 def run(args, env: dict[str, str]) -> None:
     manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate_schemas", "--shared", "-v", "0"], env=env, check=True, cwd=ROOT)
-
-    import django
-
-    django.setup()
     from django.db import connection
 
     from ecosystem.tenancy.models import Domain, Orchestrator

@@ -96,6 +96,10 @@ class Partner(models.Model):
     contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
     notes = models.TextField(_("internal notes"), blank=True)
     competitors = models.ManyToManyField("self", symmetrical=True, blank=True, verbose_name=_("competitors"))
+    # When the longest-running agreement ends (9999-12-31: one never expires;
+    # NULL: none). Kept by the agreement services, so that the directory
+    # filters on agreement state through an index instead of a subquery per row.
+    agreement_horizon = models.DateField(_("agreements run until"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -108,6 +112,7 @@ class Partner(models.Model):
             models.Index(fields=["status"]),
             models.Index(fields=["role"]),
             models.Index(fields=["country"]),
+            models.Index(fields=["agreement_horizon"]),
             GinIndex(fields=["tags"], name="partner_tags_gin"),
         ]
 

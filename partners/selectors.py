@@ -6,16 +6,15 @@ import datetime as dt
 
 import django_filters
 from django.conf import settings
-from django.db.models import DateField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce, Lower
+from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ecosystem.accounts.models import PARTNER_ROLES, Invitation, User
 
-from .models import Agreement, ParticipantRole, Partner, Tier
+from .models import ParticipantRole, Partner, Tier
 
-FAR_FUTURE = dt.date(9999, 12, 31)
 AGREEMENT_STATES = [
     ("valid", _("Valid")),
     ("expiring", _("Expiring")),
@@ -31,18 +30,6 @@ SORTS = {
     "tier": ("tier__rank", Lower("name").asc(), "id"),
     "country": ("country", Lower("name").asc(), "id"),
 }
-
-
-def with_agreement_horizon(partners: QuerySet[Partner]) -> QuerySet[Partner]:
-    """Annotate `agreement_horizon`: when the partner's longest-running agreement
-    ends (FAR_FUTURE when one never expires; NULL when there is none)."""
-    horizon = (
-        Agreement.objects.filter(partner=OuterRef("pk"))
-        .annotate(until=Coalesce("expires_on", Value(FAR_FUTURE)))
-        .order_by("-until")
-        .values("until")[:1]
-    )
-    return partners.annotate(agreement_horizon=Subquery(horizon, output_field=DateField()))
 
 
 def horizon_state(horizon: dt.date | None, today: dt.date | None = None) -> str:
@@ -105,11 +92,11 @@ def partner_directory(params) -> PartnerFilter:
     One query for the rows (plus one for the count when paginated), one for
     the competitor ids of the rows shown.
     """
-    partners = with_agreement_horizon(
-        Partner.objects.select_related("tier").prefetch_related(
-            Prefetch("competitors", queryset=Partner.objects.only("id"))
-        )
-    ).order_by(*SORTS["name"])
+    partners = (
+        Partner.objects.select_related("tier")
+        .prefetch_related(Prefetch("competitors", queryset=Partner.objects.only("id")))
+        .order_by(*SORTS["name"])
+    )
     return PartnerFilter(params, queryset=partners)
 
 
@@ -129,11 +116,7 @@ def partners_visible_to_partner(partner: Partner) -> QuerySet[Partner]:
 
 
 def partner_detail(pk: int) -> Partner:
-    return (
-        with_agreement_horizon(Partner.objects.select_related("tier"))
-        .prefetch_related("competitors", "agreements")
-        .get(pk=pk)
-    )
+    return Partner.objects.select_related("tier").prefetch_related("competitors", "agreements").get(pk=pk)
 
 
 def partner_users(partner: Partner) -> QuerySet[User]:

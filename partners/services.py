@@ -6,12 +6,15 @@ audit trail with before/after. Needs a tenant schema.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Max, Value
+from django.db.models.functions import Coalesce
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
@@ -285,6 +288,7 @@ def agreement_create(
     if document is not None:
         agreement.document.save(document.name, document, save=False)
     agreement.save()
+    partner_refresh_agreement_horizon(partner=partner)
     audit_record(
         actor=actor, action="agreement.created", target=partner,
         after={"agreement": agreement.pk, "kind": kind, "reference": reference,
@@ -292,6 +296,17 @@ def agreement_create(
         ip=ip,
     )  # fmt: skip
     return agreement
+
+
+FAR_FUTURE = dt.date(9999, 12, 31)
+
+
+def partner_refresh_agreement_horizon(*, partner: Partner) -> None:
+    """Recompute when the partner's longest-running agreement ends (denormalised
+    for the directory's agreement filter). Call after any agreement write."""
+    horizon = partner.agreements.aggregate(until=Max(Coalesce("expires_on", Value(FAR_FUTURE))))["until"]
+    Partner.objects.filter(pk=partner.pk).update(agreement_horizon=horizon)
+    partner.agreement_horizon = horizon
 
 
 # --- tiers and the ecosystem profile --------------------------------------------

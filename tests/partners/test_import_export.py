@@ -117,7 +117,7 @@ def test_a_windows_1252_file_imports_too(manager_api):
             {"line": 1, "column": "external_id", "message": "This column is missing."},
         ),
         (
-            HEADER + ["colour"],
+            [*HEADER, "colour"],
             [],
             {
                 "line": 1,
