@@ -247,6 +247,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "UserRoleEnum": "ecosystem.accounts.models.Role",
+        "ParticipantRoleEnum": "partners.models.ParticipantRole",
+    },
 }
 
 # --- Celery -----------------------------------------------------------------

@@ -97,6 +97,8 @@ class PartnerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
     """Partners of the ecosystem. Staff see and manage every profile; partner
     users see their own profile and the other participants' name, role and website."""
 
+    model = Partner
+
     roles = {
         "GET": EVERYONE,
         "POST": MANAGERS,
@@ -224,6 +226,7 @@ class TierSerializer(serializers.ModelSerializer):
 
 
 class TierViewSet(mixins.ListModelMixin, TenantViewSet):
+    model = Tier
     roles = {"GET": STAFF, "POST": MANAGERS}
     serializer_class = TierSerializer
     pagination_class = None
@@ -248,6 +251,8 @@ class AgreementSerializer(serializers.ModelSerializer):
 
 class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     """Agreements: staff see all (filter with ?partner=), partner users their own."""
+
+    model = Agreement
 
     roles = {"GET": (*STAFF, *PARTNER_ROLES), "POST": MANAGERS}
     serializer_class = AgreementSerializer

@@ -86,6 +86,8 @@ class AcceptSerializer(serializers.Serializer):
 class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     """Invitations: admins and managers see all, a partner admin its partner's."""
 
+    model = Invitation
+
     roles = (Role.ADMIN, Role.MANAGER, Role.PARTNER_ADMIN)
     serializer_class = InvitationSerializer
 
