@@ -7,25 +7,12 @@ import subprocess
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def admin_connect(url: str):
-    import psycopg
-
-    parts = urlsplit(url)
-    params = {
-        "host": unquote(parts.hostname or "") or None,
-        "port": parts.port,
-        "user": unquote(parts.username or "postgres"),
-        "password": unquote(parts.password or "") or None,
-        "dbname": "postgres",
-        "autocommit": True,
-    }
-    return psycopg.connect(**{k: v for k, v in params.items() if v is not None})
+from ecosystem.core.dbserver import database_url, server_connect  # noqa: E402  (needs ROOT on the path)
 
 
 @contextmanager
@@ -36,12 +23,12 @@ def bench_database(suffix: str):
     if not base_url:
         sys.exit('DATABASE_URL is not set: run `make bench`, or eval "$(python scripts/dev.py env)" first.')
     name = urlsplit(base_url).path.lstrip("/") + f"_{suffix}"
-    with admin_connect(base_url) as conn:
+    with server_connect(base_url) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     env = {
         **os.environ,
-        "DATABASE_URL": urlsplit(base_url)._replace(path=f"/{name}").geturl(),
+        "DATABASE_URL": database_url(base_url, name),
         "DJANGO_ENV": "development",
         "DJANGO_DEBUG": "false",
         "BASE_DOMAIN": "localhost",
@@ -61,5 +48,5 @@ def bench_database(suffix: str):
         from django.db import connections
 
         connections.close_all()
-        with admin_connect(base_url) as conn:
+        with server_connect(base_url) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

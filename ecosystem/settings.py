@@ -212,7 +212,7 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 if not PRODUCTION:
     # Outside production static files come from the finders; no collected folder.
-    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".data" / "media")
 
 # --- Mail -------------------------------------------------------------------

@@ -14,10 +14,10 @@ import time
 import urllib.request
 import uuid
 from pathlib import Path
-from urllib.parse import urlsplit
 
-import psycopg
 import pytest
+
+from ecosystem.core.dbserver import database_url, server_connect
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "test-output" / "browser"
@@ -34,20 +34,6 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _admin_conninfo(url: str) -> dict:
-    parts = urlsplit(url)
-    from urllib.parse import unquote
-
-    return {
-        "host": unquote(parts.hostname or "") or None,
-        "port": parts.port,
-        "user": unquote(parts.username or "postgres"),
-        "password": unquote(parts.password or "") or None,
-        "dbname": "postgres",
-        "autocommit": True,
-    }
-
-
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
     """A served Symbiose: base URL, mail folder. Torn down with its database."""
@@ -58,14 +44,13 @@ def stack(tmp_path_factory):
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     base_url = os.environ["DATABASE_URL"]
     name = f"symbiose_browser_{uuid.uuid4().hex[:8]}"
-    conninfo = _admin_conninfo(base_url)
-    with psycopg.connect(**{k: v for k, v in conninfo.items() if v is not None}) as conn:
+    with server_connect(base_url) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     port = _free_port()
     mail = tmp_path_factory.mktemp("browser-mail")
     env = {
         **os.environ,
-        "DATABASE_URL": urlsplit(base_url)._replace(path=f"/{name}").geturl(),
+        "DATABASE_URL": database_url(base_url, name),
         "DJANGO_ENV": "development",
         "BASE_DOMAIN": "localhost",
         "SITE_PORT": str(port),
@@ -110,7 +95,7 @@ def stack(tmp_path_factory):
         p.wait(timeout=20)
     web_log.close()
     worker_log.close()
-    with psycopg.connect(**{k: v for k, v in conninfo.items() if v is not None}) as conn:
+    with server_connect(base_url) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -125,6 +110,13 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+def sign_in(page, base: str, email: str, password: str = "symbiose-demo-2026") -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import OUTPUT
+from tests.browser.conftest import OUTPUT, sign_in
 from tests.browser.test_signup_flow import _wait_for_link
 
 pytestmark = pytest.mark.browser
@@ -9,10 +9,7 @@ pytestmark = pytest.mark.browser
 
 def test_staff_invite_a_partner_user_who_lands_in_the_portal(stack, page):
     base = f"http://demo.localhost:{stack['port']}"
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Email").fill("marc.manager@demo.test")
-    page.get_by_label("Password").fill("symbiose-demo-2026")
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, base, "marc.manager@demo.test")
     page.get_by_role("link", name="Partners", exact=True).click()
     page.get_by_role("link", name="Second Souffle Refurbishing").click()
     page.get_by_label("Email", exact=True).fill("ines@secondsouffle.test")
@@ -44,10 +41,7 @@ def test_staff_invite_a_partner_user_who_lands_in_the_portal(stack, page):
 
 def test_competitors_do_not_see_each_other(stack, page):
     base = f"http://demo.localhost:{stack['port']}"
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Email").fill("sam@medisol.test")
-    page.get_by_label("Password").fill("symbiose-demo-2026")
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, base, "sam@medisol.test")
     page.get_by_role("link", name="Participants").click()
 
     expect(page.get_by_role("cell", name="Finamed Leasing")).to_be_visible()
@@ -57,10 +51,7 @@ def test_competitors_do_not_see_each_other(stack, page):
 
 def test_staff_directory_in_french(stack, page):
     base = f"http://demo.localhost:{stack['port']}"
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Email").fill("marc.manager@demo.test")
-    page.get_by_label("Password").fill("symbiose-demo-2026")
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, base, "marc.manager@demo.test")
     page.select_option("#language", "fr")
     expect(page.get_by_role("heading", name="Tableau de bord")).to_be_visible()
     page.get_by_role("link", name="Partenaires", exact=True).click()

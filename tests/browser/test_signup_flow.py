@@ -3,7 +3,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import OUTPUT
+from tests.browser.conftest import OUTPUT, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -49,10 +49,7 @@ def test_sign_up_with_a_taken_address_shows_the_error_on_the_field(stack, page):
 
 
 def test_staff_invitation_mail_link_creates_the_account(stack, page):
-    page.goto(f"http://demo.localhost:{stack['port']}/accounts/login/")
-    page.get_by_label("Email").fill("alice.admin@demo.test")
-    page.get_by_label("Password").fill("symbiose-demo-2026")
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, f"http://demo.localhost:{stack['port']}", "alice.admin@demo.test")
     page.get_by_role("link", name="Team", exact=True).click()
     page.get_by_label("Email", exact=True).fill("new.reviewer@demo.test")
     page.get_by_label("Role", exact=True).select_option("reviewer")
