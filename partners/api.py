@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.http import HttpResponse
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status
@@ -243,6 +244,11 @@ class TierViewSet(mixins.ListModelMixin, TenantViewSet):
 
 class AgreementSerializer(serializers.ModelSerializer):
     state = serializers.CharField(read_only=True)
+    # Documents are private: served by a view that checks who asks, never from MEDIA_URL.
+    document = serializers.SerializerMethodField()
+
+    def get_document(self, agreement: Agreement) -> str | None:
+        return reverse("partners:agreement_document", args=[agreement.pk]) if agreement.document else None
 
     class Meta:
         model = Agreement

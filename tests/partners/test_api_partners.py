@@ -299,6 +299,7 @@ def test_staff_and_partner_views_of_agreements(alpha_client, cast):
     own_view = api(alpha_client, cast["clara"]).get("/api/agreements/")
 
     assert created.status_code == 201 and created.json()["state"] == "expiring"
+    assert created.json()["document"] is None
     assert bad.status_code == 400 and bad.json() == {"expires_on": ["An agreement cannot expire before it is signed."]}
     assert competitor_view.json()["count"] == 0
     assert [a["reference"] for a in own_view.json()["results"]] == ["S-1"]
