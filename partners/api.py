@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status
@@ -253,6 +254,17 @@ class AgreementSerializer(serializers.ModelSerializer):
     class Meta:
         model = Agreement
         fields = ["id", "partner", "kind", "reference", "signed_on", "expires_on", "document", "state"]
+        read_only_fields = fields
+
+
+class AgreementInputSerializer(serializers.Serializer):
+    # Shapes only; the rules are in services.agreement_create.
+    partner = serializers.IntegerField()
+    kind = serializers.CharField(allow_blank=True)
+    reference = serializers.CharField(allow_blank=True)
+    signed_on = serializers.DateField(required=False, allow_null=True)
+    expires_on = serializers.DateField(required=False, allow_null=True)
+    document = serializers.FileField(required=False)
 
 
 class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
@@ -271,19 +283,21 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantV
             agreements = agreements.filter(partner_id=user.partner_id)
         partner = self.request.query_params.get("partner")
         if partner:
-            if not partner.isdigit():
-                raise FieldErrors({"partner": ["Give a partner id."]})
+            if not (partner.isascii() and partner.isdecimal()):
+                raise FieldErrors({"partner": [_("Give a partner id.")]})
             agreements = agreements.filter(partner_id=int(partner))
         return agreements
 
-    @extend_schema(request={"multipart/form-data": AgreementSerializer}, responses={201: AgreementSerializer})
+    @extend_schema(request={"multipart/form-data": AgreementInputSerializer}, responses={201: AgreementSerializer})
     def create(self, request: Request) -> Response:
-        partner_id = request.data.get("partner")
-        partner = Partner.objects.filter(pk=partner_id).first() if str(partner_id or "").isdigit() else None
+        data = AgreementInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        partner = Partner.objects.filter(pk=fields.pop("partner")).first()
         if partner is None:
-            raise FieldErrors({"partner": ["No such partner."]})
+            raise FieldErrors({"partner": [_("No such partner.")]})
+        document = fields.pop("document", None)
         agreement = services.agreement_create(
-            actor=request.user, partner=partner, data=request.data,
-            document=request.FILES.get("document"), ip=client_ip(request),
-        )  # fmt: skip
+            actor=request.user, partner=partner, data=fields, document=document, ip=client_ip(request)
+        )
         return Response(AgreementSerializer(agreement, context={"request": request}).data, status=201)

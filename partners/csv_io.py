@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
@@ -110,7 +110,7 @@ def _read(upload: UploadedFile) -> tuple[list[str], list[tuple[int, dict[str, st
                 counts = {"found": len(values), "expected": len(header)}
                 problems.append(_problem(line, "", _("%(found)d values for %(expected)d columns.") % counts))
                 continue
-            rows.append((line, {h: v for h, v in zip(header, values, strict=False) if h in COLUMNS}))
+            rows.append((line, {h: _uncell(v) for h, v in zip(header, values, strict=False) if h in COLUMNS}))
     except csv.Error as error:
         problems.append({"line": reader.line_num, "column": "", "message": str(error)})
     if problems:
@@ -126,7 +126,7 @@ def partners_import(*, actor: User, upload: UploadedFile, ip: str | None = None)
     require_role(actor, MANAGERS)
     header, rows = _read(upload)
     fields = [c for c in COLUMNS if c in header]
-    tiers = tiers_index(Tier.objects.all())
+    tiers = tiers_index(Tier.objects.all(), by="name")
     errors: list[dict] = []
     cleaned_rows: list[tuple[int, dict]] = []
     seen: dict[str, int] = {}
@@ -146,7 +146,10 @@ def partners_import(*, actor: User, upload: UploadedFile, ip: str | None = None)
     if errors:
         raise ImportRejected(sorted(errors, key=lambda e: (e["line"], e["column"])))
 
-    existing = {p.external_id: p for p in Partner.objects.filter(external_id__in=list(seen))}
+    # Locked: a concurrent edit waits instead of being overwritten by the bulk update.
+    existing = {
+        p.external_id: p for p in Partner.objects.select_for_update().filter(external_id__in=list(seen)).order_by("pk")
+    }
     to_create, to_update, events = [], [], []
     changed_fields: set[str] = set()
     now = timezone.now()
@@ -165,7 +168,13 @@ def partners_import(*, actor: User, upload: UploadedFile, ip: str | None = None)
             to_update.append(partner)
             changed_fields.update(diff)
             events.append(("partner.updated", partner, {k: before[k] for k in diff}, {k: after[k] for k in diff}))
-    created = Partner.objects.bulk_create(to_create, batch_size=2000)
+    try:
+        with transaction.atomic():
+            created = Partner.objects.bulk_create(to_create, batch_size=2000)
+    except IntegrityError:
+        # Another import created some of these external ids meanwhile.
+        message = _("Another import created some of these partners meanwhile. Import the file again.")
+        raise ImportRejected([_problem(None, "external_id", message)]) from None
     if to_update:
         columns = sorted({"tier" if f == "tier" else f for f in changed_fields} | {"updated_at"})
         Partner.objects.bulk_update(to_update, columns, batch_size=2000)
@@ -174,10 +183,18 @@ def partners_import(*, actor: User, upload: UploadedFile, ip: str | None = None)
     return ImportResult(created=len(created), updated=len(to_update))
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _uncell(text: str) -> str:
+    """Undo `_cell`'s guard, so that an exported file imports back unchanged."""
+    return text[1:] if text[:1] == "'" and text[1:2] in FORMULA_STARTS else text
+
+
 def _cell(value) -> str:
     text = "" if value is None else str(value)
     # Spreadsheet formula injection: a cell must not start a formula.
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return f"'{text}" if text[:1] in FORMULA_STARTS else text
 
 
 def partners_export_response(partners, *, request) -> HttpResponse:

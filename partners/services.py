@@ -17,9 +17,9 @@ from django.db.models import Max, Value
 from django.db.models.functions import Coalesce
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
-from rest_framework.authtoken.models import Token
 
 from ecosystem.accounts.models import STAFF_ROLES, Role, User
+from ecosystem.accounts.sessions import users_end_sessions
 from ecosystem.core.errors import Conflict, FieldErrors, NotAllowed
 from governance.services import audit_record
 
@@ -165,9 +165,9 @@ def _transition(*, actor: User | None, partner: Partner, to: str, reason: str = 
     partner.status, partner.status_reason = to, reason
     partner.save(update_fields=["status", "status_reason", "updated_at"])
     if not partner.can_sign_in:
-        # Sessions stop resolving at once (the auth backend checks the
-        # partner on every request); API tokens are removed outright.
-        Token.objects.filter(user__partner=partner).delete()
+        # The auth backend refuses the partner's users on every request, and
+        # their sessions and tokens end for good (not revived by a reactivation).
+        users_end_sessions(users=User.objects.filter(partner=partner))
     audit_record(
         actor=actor, action=f"partner.{to}", target=partner, before=before,
         after={"status": to, "reason": reason}, ip=ip,
@@ -259,6 +259,8 @@ def agreement_create(
     ip: str | None = None,
 ) -> Agreement:  # fmt: skip
     require_role(actor, MANAGERS)
+    # Locked, so that concurrent agreements of one partner leave the right horizon.
+    partner = Partner.objects.select_for_update().get(pk=partner.pk)
     errors: dict[str, list[str]] = {}
     kind = str(data.get("kind") or "")
     if kind not in Agreement.Kind.values:
@@ -271,7 +273,10 @@ def agreement_create(
     dates = {}
     for field in ("signed_on", "expires_on"):
         raw = data.get(field)
-        value = raw if hasattr(raw, "year") else parse_date(str(raw or "")) if raw else None
+        try:
+            value = raw if hasattr(raw, "year") else parse_date(str(raw or "")) if raw else None
+        except ValueError:  # well-formed but impossible, e.g. 2026-02-30
+            value = None
         if raw and value is None:
             errors[field] = [_("Enter a date as YYYY-MM-DD.")]
         dates[field] = value

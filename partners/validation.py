@@ -26,6 +26,7 @@ STAFF_EDITABLE = (
 )  # fmt: skip
 MAX_LENGTHS = {
     "name": 200, "description": 5000, "external_id": 100, "contact_phone": 40, "notes": 5000,
+    "website": 200, "contact_email": 254,
 }  # fmt: skip
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 MAX_TAGS, MAX_TAG_LENGTH = 20, 40
@@ -59,7 +60,7 @@ def clean_partner_fields(
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """Clean the `fields` present in `raw` (all of `name` and `role` when `required`).
 
-    `tiers_by_key` maps a tier's id (as a string) and its lower-cased name to it.
+    `tiers_by_key` maps what the caller's input names a tier by (see `tiers_index`) to it.
     """
     cleaned: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
@@ -74,6 +75,9 @@ def clean_partner_fields(
             continue
         value = raw[field]
         text = _text(value)
+        if "\x00" in text or (field == "tags" and any("\x00" in _text(v) for v in split_tags(value))):
+            fail(field, _("This value contains a character that is not allowed."))
+            continue
         if field in MAX_LENGTHS and len(text) > MAX_LENGTHS[field]:
             fail(
                 field,
@@ -108,7 +112,9 @@ def clean_partner_fields(
         elif field == "website":
             if text and "://" not in text:
                 text = f"https://{text}"
-            if text:
+            if len(text) > MAX_LENGTHS["website"]:
+                fail(field, _("At most %(limit)d characters.") % {"limit": MAX_LENGTHS["website"]})
+            elif text:
                 try:
                     _url(text)
                 except ValidationError:
@@ -136,11 +142,8 @@ def clean_partner_fields(
     return cleaned, errors
 
 
-def tiers_index(tiers: Iterable[Tier]) -> dict[str, Tier]:
-    tiers = list(tiers)
-    index: dict[str, Tier] = {}
-    for tier in tiers:
-        index[tier.name.lower()] = tier
-    for tier in tiers:  # an id wins over a name that looks like one
-        index[str(tier.pk)] = tier
-    return index
+def tiers_index(tiers: Iterable[Tier], *, by: str = "id") -> dict[str, Tier]:
+    """Tiers by id (the API and the forms send ids) or by lower-cased name (CSV files)."""
+    if by == "name":
+        return {tier.name.lower(): tier for tier in tiers}
+    return {str(tier.pk): tier for tier in tiers}

@@ -132,7 +132,11 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*MANAGERS)
 def partner_lifecycle(request: HttpRequest, pk: int, change: str) -> HttpResponse:
     partner = get_object_or_404(Partner, pk=pk)
-    reason = request.POST.get("reason", "")
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+        return redirect("partners:detail", pk=pk)
+    reason = form.cleaned_data["reason"]
     ip = client_ip(request)
     actions = {
         "activate": lambda: services.partner_activate(actor=request.user, partner=partner, ip=ip),
@@ -157,15 +161,19 @@ def partner_lifecycle(request: HttpRequest, pk: int, change: str) -> HttpRespons
 @role_required(*MANAGERS)
 def agreement_new(request: HttpRequest, pk: int) -> HttpResponse:
     partner = get_object_or_404(Partner, pk=pk)
+    form = AgreementForm(request.POST, request.FILES)
     try:
+        if not form.is_valid():
+            raise FieldErrors({field: list(errors) for field, errors in form.errors.items()})
         services.agreement_create(
-            actor=request.user, partner=partner, data=request.POST, document=request.FILES.get("document"),
-            ip=client_ip(request),
+            actor=request.user, partner=partner, data=form.cleaned_data,
+            document=form.cleaned_data["document"], ip=client_ip(request),
         )  # fmt: skip
     except FieldErrors as error:
         for field, errors in error.errors.items():
+            label = AgreementForm.base_fields[field].label if field in AgreementForm.base_fields else ""
             for message in errors:
-                messages.error(request, f"{AgreementForm.base_fields[field].label}: {message}")
+                messages.error(request, f"{label}: {message}" if label else message)
     else:
         messages.success(request, _("Agreement added."))
     return redirect("partners:detail", pk=pk)

@@ -20,7 +20,7 @@ from .models import Invitation, Role, User
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    email = serializers.EmailField()
+    email = serializers.EmailField(max_length=254)
     password = serializers.CharField(trim_whitespace=False)
 
 
@@ -68,11 +68,13 @@ class InvitationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Invitation
         fields = ["id", "email", "partner", "role", "state", "expires_at", "created_at"]
-        read_only_fields = ["state", "expires_at", "created_at"]
+        # Output only: input goes through InvitationInputSerializer. (A writable
+        # relation would list every partner in the browsable API's form.)
+        read_only_fields = fields
 
 
 class InvitationInputSerializer(serializers.Serializer):
-    email = serializers.CharField(allow_blank=True)
+    email = serializers.CharField(allow_blank=True, max_length=254)
     role = serializers.CharField()
     partner = serializers.IntegerField(required=False, allow_null=True)
 
@@ -80,7 +82,7 @@ class InvitationInputSerializer(serializers.Serializer):
 class AcceptSerializer(serializers.Serializer):
     token = serializers.CharField()
     password = serializers.CharField(trim_whitespace=False)
-    full_name = serializers.CharField(required=False, allow_blank=True, default="")
+    full_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=150)
 
 
 class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
@@ -106,6 +108,9 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenant
         data.is_valid(raise_exception=True)
         partner_id = data.validated_data.get("partner")
         partner = None
+        if request.user.role == Role.PARTNER_ADMIN and partner_id != request.user.partner_id:
+            # Same answer whether the partner exists or not: ids are not probed this way.
+            raise NotAllowed(_("You can invite colleagues into your own organisation only."))
         if partner_id is not None:
             partner = Partner.objects.filter(pk=partner_id).first()
             if partner is None:

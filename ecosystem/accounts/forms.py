@@ -8,6 +8,7 @@ from .models import STAFF_ROLES, Role
 class EmailAuthenticationForm(AuthenticationForm):
     username = forms.EmailField(
         label=_("Email"),
+        max_length=254,
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
 

@@ -29,6 +29,7 @@ from partners.services import (
 )
 
 from .models import STAFF_ROLES, Invitation, Role, User, hash_token
+from .sessions import user_end_sessions
 
 
 class LockedOut(ApplicationError):
@@ -53,7 +54,10 @@ def _require_admin(actor: User) -> None:
 
 
 def _admins_left_after(user: User) -> int:
-    return User.objects.filter(role=Role.ADMIN, is_active=True).exclude(pk=user.pk).count()
+    """Active admins other than `user`, counted with their rows locked: two
+    admins removing each other at once cannot both succeed."""
+    admins = User.objects.select_for_update().filter(role=Role.ADMIN, is_active=True).order_by("pk")
+    return sum(1 for admin in admins if admin.pk != user.pk)
 
 
 def _send_invitation(invitation: Invitation, token: str) -> None:
@@ -249,9 +253,9 @@ def user_change_role(*, actor: User, user: User, role: str, ip: str | None = Non
     return user
 
 
-def user_end_sessions(*, user: User) -> None:
-    """Revoke API tokens. Browser sessions of an inactive user stop resolving at
-    once: Django's backend refuses inactive users on every request."""
+def user_password_changed(*, user: User) -> None:
+    """A new password ends the API tokens issued under the old one (Django
+    already ends the other browser sessions)."""
     Token.objects.filter(user=user).delete()
 
 
