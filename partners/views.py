@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -183,18 +184,12 @@ def agreement_document(request: HttpRequest, pk: int) -> HttpResponse:
     """The agreement's file, for the orchestrator's staff and the partner's own users."""
     user = request.user
     if not user.is_authenticated:
-        return redirect(f"{reverse_login()}?next={request.path}")
+        return redirect_to_login(request.get_full_path())
     agreement = get_object_or_404(Agreement, pk=pk)
     allowed = user.role in STAFF or (user.role in PARTNER_ROLES and user.partner_id == agreement.partner_id)
     if not allowed or not agreement.document:
         raise Http404
     return FileResponse(agreement.document.open("rb"), as_attachment=True)
-
-
-def reverse_login() -> str:
-    from django.urls import reverse
-
-    return reverse("accounts:login")
 
 
 @require_POST
