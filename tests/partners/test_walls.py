@@ -85,3 +85,12 @@ def test_a_partner_user_cannot_read_another_partners_agreement_document(alpha, a
 
     assert alpha_client.get(f"/partners/agreements/{agreement.pk}/document/").status_code == 404
     assert alpha_client.get(f"/api/agreements/{agreement.pk}/").status_code == 404
+
+
+def test_an_anonymous_visitor_is_sent_to_login_for_a_document(alpha, alpha_client, cast):
+    agreement = Agreement.objects.create(partner=cast["finamed"], kind="nda", reference="N", signed_on="2026-01-01")
+
+    response = alpha_client.get(f"/partners/agreements/{agreement.pk}/document/")
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/accounts/login/?next=/partners/agreements/{agreement.pk}/document/"
