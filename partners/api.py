@@ -115,7 +115,7 @@ class PartnerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
     def safely_get_queryset(self):
         user = self.request.user
         if self.is_staff():
-            return selectors.partner_directory({}).qs
+            return selectors.partners_for_staff()
         return selectors.partners_visible_to_partner(user.partner)
 
     def filtered(self):

@@ -25,12 +25,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ecosystem.accounts.models import User
+from ecosystem.accounts.rules import require_role
 from ecosystem.core.errors import ApplicationError
 from governance.services import audit_record_many
 
 from .models import Partner, Tier
 from .selectors import horizon_state
-from .services import MANAGERS, require_role, snapshot
+from .services import MANAGERS, snapshot
 from .validation import STAFF_EDITABLE, clean_partner_fields, tiers_index
 
 COLUMNS = [

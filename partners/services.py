@@ -19,6 +19,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from ecosystem.accounts.models import STAFF_ROLES, Role, User
+from ecosystem.accounts.rules import require_role
 from ecosystem.accounts.sessions import users_end_sessions
 from ecosystem.core.errors import Conflict, FieldErrors, NotAllowed
 from governance.services import audit_record
@@ -43,11 +44,6 @@ DOCUMENT_TYPES = {
     ".jpeg": b"\xff\xd8\xff",
     ".docx": b"PK\x03\x04",
 }
-
-
-def require_role(actor: User, roles: tuple[str, ...]) -> None:
-    if not (actor and actor.is_active and actor.role in roles):
-        raise NotAllowed(_("Your role does not allow this."))
 
 
 def snapshot(partner: Partner, fields: tuple[str, ...] = STAFF_EDITABLE) -> dict[str, Any]:
@@ -209,9 +205,12 @@ def partner_can_receive_invitations(partner: Partner) -> bool:
     return partner.status in (S.INVITED, S.ONBOARDING, S.ACTIVE)
 
 
-def check_invitation_rights(*, actor: User, role: str, partner: Partner | None) -> None:
+def check_invitation_rights(
+    *, actor: User, role: str, partner: Partner | None, partner_must_be_open: bool = True
+) -> None:
     """Who may invite whom: admins invite staff; admins and managers invite
-    into any partner; a partner admin into its own partner only."""
+    into any partner; a partner admin into its own partner only. Revoking an
+    invitation needs the same rights, but not a partner still open to invitations."""
     if role in STAFF_ROLES:
         if partner is not None:
             raise FieldErrors({"partner": [_("Staff invitations are not tied to a partner.")]})
@@ -224,7 +223,7 @@ def check_invitation_rights(*, actor: User, role: str, partner: Partner | None) 
             raise NotAllowed(_("You can invite colleagues into your own organisation only."))
     else:
         require_role(actor, MANAGERS)
-    if not partner_can_receive_invitations(partner):
+    if partner_must_be_open and not partner_can_receive_invitations(partner):
         raise Conflict(
             _("%(partner)s is %(status)s: it cannot receive invitations.")
             % {"partner": partner.name, "status": partner.get_status_display().lower()}

@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
-from ecosystem.core.errors import ApplicationError, Conflict, FieldErrors, NotAllowed
+from ecosystem.core.errors import ApplicationError, Conflict, FieldErrors
 from governance.services import audit_record
 from partners.models import Partner
 from partners.services import (
@@ -29,6 +29,7 @@ from partners.services import (
 )
 
 from .models import STAFF_ROLES, Invitation, Role, User, hash_token
+from .rules import require_role
 from .sessions import user_end_sessions
 
 
@@ -49,8 +50,7 @@ class IssuedInvitation:
 
 
 def _require_admin(actor: User) -> None:
-    if not (actor.is_active and actor.role == Role.ADMIN):
-        raise NotAllowed(_("Only an administrator can manage the team."))
+    require_role(actor, (Role.ADMIN,), _("Only an administrator can manage the team."))
 
 
 def _admins_left_after(user: User) -> int:
@@ -123,21 +123,10 @@ def _locked(invitation: Invitation) -> Invitation:
     return Invitation.objects.select_for_update(of=("self",)).select_related("partner").get(pk=invitation.pk)
 
 
-def _check_manage_rights(*, actor: User, invitation: Invitation) -> None:
-    """Revoking needs the right to invite, without the partner having to accept invitations."""
-    if invitation.partner is None:
-        _require_admin(actor)
-    elif not (
-        (actor.is_active and actor.role in (Role.ADMIN, Role.MANAGER))
-        or (actor.role == Role.PARTNER_ADMIN and actor.partner_id == invitation.partner_id)
-    ):
-        raise NotAllowed(_("Your role does not allow this."))
-
-
 @transaction.atomic
 def invitation_resend(*, actor: User, invitation: Invitation, ip: str | None = None) -> IssuedInvitation:
     """A new link with a fresh expiry; the previous link stops working."""
-    invitation = Invitation.objects.select_for_update(of=("self",)).select_related("partner").get(pk=invitation.pk)
+    invitation = _locked(invitation)
     check_invitation_rights(actor=actor, role=invitation.role, partner=invitation.partner)
     if invitation.state in (Invitation.State.ACCEPTED, Invitation.State.REVOKED):
         raise Conflict(
@@ -161,7 +150,7 @@ def invitation_resend(*, actor: User, invitation: Invitation, ip: str | None = N
 @transaction.atomic
 def invitation_revoke(*, actor: User, invitation: Invitation, ip: str | None = None) -> Invitation:
     invitation = Invitation.objects.select_for_update(of=("self",)).select_related("partner").get(pk=invitation.pk)
-    _check_manage_rights(actor=actor, invitation=invitation)
+    check_invitation_rights(actor=actor, role=invitation.role, partner=invitation.partner, partner_must_be_open=False)
     if invitation.state == Invitation.State.ACCEPTED:
         raise Conflict(_("This invitation was already accepted."))
     if invitation.state == Invitation.State.REVOKED:
