@@ -58,6 +58,7 @@ SHARED_APPS = [
     "django_htmx",
     "django_filters",
     "axes",
+    "ecosystem.demo",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -66,6 +67,7 @@ TENANT_APPS = [
     "ecosystem.accounts",
     "rest_framework.authtoken",
     "axes",
+    "ecosystem.core",
     "governance",
     "partners",
     "ecosystem.missions",
@@ -237,7 +239,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "ecosystem.core.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "ecosystem.core.api.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {"signup": "20/hour"},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -248,7 +250,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
-        "UserRoleEnum": "ecosystem.accounts.models.Role",
+        "UserRoleEnum": "ecosystem.core.roles.Role",
         "ParticipantRoleEnum": "partners.models.ParticipantRole",
     },
 }

@@ -7,18 +7,21 @@ from rest_framework.routers import SimpleRouter
 
 from ecosystem.accounts import api as accounts_api
 from ecosystem.core import views as core_views
+from governance import api as governance_api
 from partners import api as partners_api
+from partners import views as partners_views
 
 router = SimpleRouter()
 router.register("partners", partners_api.PartnerViewSet, basename="partner")
 router.register("tiers", partners_api.TierViewSet, basename="tier")
 router.register("agreements", partners_api.AgreementViewSet, basename="agreement")
-router.register("invitations", accounts_api.InvitationViewSet, basename="invitation")
+router.register("invitations", partners_api.InvitationViewSet, basename="invitation")
+router.register("governance/audit", governance_api.AuditEventViewSet, basename="audit-event")
 
 api_urlpatterns = [
     path("auth/token/", accounts_api.TokenView.as_view(), name="auth-token"),
     path("me/", accounts_api.MeView.as_view(), name="me"),
-    path("invitations/accept/", accounts_api.InvitationAcceptView.as_view(), name="invitation-accept"),
+    path("invitations/accept/", partners_api.InvitationAcceptView.as_view(), name="invitation-accept"),
     *router.urls,
     path(
         "schema/",
@@ -33,8 +36,23 @@ api_urlpatterns = [
 ]
 
 urlpatterns = [
-    path("", include(([path("", core_views.dashboard, name="dashboard")], "core"))),
+    path(
+        "",
+        include(
+            (
+                [
+                    path("", core_views.dashboard, name="dashboard"),
+                    path("settings/", core_views.settings_page, name="settings"),
+                ],
+                "core",
+            )
+        ),
+    ),
+    # Joining by invitation creates the account (accounts) and may onboard a
+    # partner (partners): the page belongs to the higher layer.
+    path("accounts/invitations/<str:token>/", partners_views.invitation_accept, name="invitation_accept"),
     path("accounts/", include("ecosystem.accounts.urls")),
+    path("governance/", include("governance.urls")),
     path("partners/", include("partners.urls")),
     path("portal/", include("partners.portal_urls")),
     path("api/", include((api_urlpatterns, "api"))),

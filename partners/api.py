@@ -6,20 +6,26 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status
+from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from ecosystem.accounts.models import PARTNER_ROLES, Role
-from ecosystem.core.api import EVERYONE, STAFF, TenantViewSet
-from ecosystem.core.errors import FieldErrors
+from ecosystem.accounts import services as accounts_services
+from ecosystem.accounts.api import AcceptSerializer, InvitationInputSerializer, InvitationSerializer, MeSerializer
+from ecosystem.accounts.models import Invitation
+from ecosystem.accounts.selectors import invitations_visible_to
+from ecosystem.core.api import TenantViewSet, on_tenant_host
+from ecosystem.core.errors import FieldErrors, NotAllowed
+from ecosystem.core.roles import EVERYONE, INVITERS, MANAGERS, STAFF, Role, has_role
+from ecosystem.core.selectors import tenant_settings
 from ecosystem.core.views import client_ip
 
 from . import csv_io, selectors, services
 from .models import Agreement, Partner, Tier
-
-MANAGERS = (Role.ADMIN, Role.MANAGER)
 
 
 class PartnerSerializer(serializers.ModelSerializer):
@@ -42,7 +48,7 @@ class PartnerSerializer(serializers.ModelSerializer):
         return sorted(c.pk for c in partner.competitors.all())
 
     def get_agreement_state(self, partner: Partner) -> str:
-        return selectors.horizon_state(getattr(partner, "agreement_horizon", None))
+        return selectors.horizon_state(partner.agreement_horizon, window=self.context.get("expiring_window"))
 
 
 class OwnPartnerSerializer(PartnerSerializer):
@@ -100,7 +106,8 @@ class PartnerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
     users see their own profile and the other participants' name, role and website."""
 
     model = Partner
-
+    visible_to = selectors.partners_visible_to
+    filterset_class = selectors.PartnerFilter
     roles = {
         "GET": EVERYONE,
         "POST": MANAGERS,
@@ -110,37 +117,29 @@ class PartnerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def is_staff(self) -> bool:
-        return self.request.user.role in STAFF
+        return has_role(self.request.user, STAFF)
 
-    def safely_get_queryset(self):
-        user = self.request.user
-        if self.is_staff():
-            return selectors.partners_for_staff()
-        return selectors.partners_visible_to_partner(user.partner)
-
-    def filtered(self):
-        directory = selectors.partner_directory(self.request.query_params)
-        if not directory.is_valid():
-            raise FieldErrors({k: [str(m) for m in v] for k, v in directory.errors.items()})
-        return directory.qs
+    def get_serializer_context(self) -> dict:
+        return {**super().get_serializer_context(), "expiring_window": tenant_settings().agreement_expiring_days}
 
     def get_serializer_class(self):
         return PartnerSerializer if self.is_staff() else ParticipantSerializer
 
+    def _profile(self, partner: Partner, **kwargs) -> Response:
+        """The whole profile: for staff, or for a partner's users their own (without notes)."""
+        fresh = selectors.partner_detail(partner.pk, viewer=self.request.user)
+        serializer = PartnerSerializer if self.is_staff() else OwnPartnerSerializer
+        return Response(serializer(fresh, context=self.get_serializer_context()).data, **kwargs)
+
     @extend_schema(parameters=FILTER_PARAMETERS, responses=PartnerSerializer(many=True))
     def list(self, request: Request, *args, **kwargs) -> Response:
-        if not self.is_staff():
-            return super().list(request, *args, **kwargs)
-        page = self.paginate_queryset(self.filtered())
-        return self.get_paginated_response(PartnerSerializer(page, many=True).data)
+        return super().list(request, *args, **kwargs)
 
     @extend_schema(responses=PartnerSerializer)
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
         partner = self.get_object()
-        if self.is_staff():
-            return Response(PartnerSerializer(partner).data)
-        if partner.pk == request.user.partner_id:
-            return Response(OwnPartnerSerializer(selectors.partner_detail(partner.pk)).data)
+        if self.is_staff() or partner.pk == request.user.partner_id:
+            return self._profile(partner)
         return Response(ParticipantSerializer(partner).data)
 
     @extend_schema(request=PartnerInputSerializer, responses={201: PartnerSerializer})
@@ -148,7 +147,7 @@ class PartnerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
         data = PartnerInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         partner = services.partner_create(actor=request.user, data=data.validated_data, ip=client_ip(request))
-        return Response(PartnerSerializer(selectors.partner_detail(partner.pk)).data, status=201)
+        return self._profile(partner, status=201)
 
     def _update(self, request: Request, *, partial: bool) -> Response:
         partner = self.get_object()
@@ -156,9 +155,7 @@ class PartnerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
         data.is_valid(raise_exception=True)
         raw = data.validated_data if partial else {"name": "", "role": "", **data.validated_data}
         services.partner_update(actor=request.user, partner=partner, data=raw, ip=client_ip(request))
-        fresh = selectors.partner_detail(partner.pk)
-        serializer = PartnerSerializer if self.is_staff() else OwnPartnerSerializer
-        return Response(serializer(fresh).data)
+        return self._profile(partner)
 
     @extend_schema(request=PartnerInputSerializer, responses=PartnerSerializer)
     def update(self, request: Request, *args, **kwargs) -> Response:
@@ -168,35 +165,30 @@ class PartnerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
     def partial_update(self, request: Request, *args, **kwargs) -> Response:
         return self._update(request, partial=True)
 
-    def _lifecycle(self, request: Request, change) -> Response:
+    def _lifecycle(self, request: Request, action: str) -> Response:
         partner = self.get_object()
         reason = ReasonSerializer(data=request.data)
         reason.is_valid(raise_exception=True)
-        change(partner, reason.validated_data["reason"])
-        return Response(PartnerSerializer(selectors.partner_detail(partner.pk)).data)
+        services.partner_lifecycle_change(
+            actor=request.user, partner=partner, action=action, reason=reason.validated_data["reason"],
+            ip=client_ip(request),
+        )  # fmt: skip
+        return self._profile(partner)
 
     @extend_schema(request=None, responses=PartnerSerializer)
     @action(detail=True, methods=["post"], roles=MANAGERS)
     def activate(self, request: Request, pk=None) -> Response:
-        return self._lifecycle(
-            request, lambda p, _r: services.partner_activate(actor=request.user, partner=p, ip=client_ip(request))
-        )
+        return self._lifecycle(request, "activate")
 
     @extend_schema(request=ReasonSerializer, responses=PartnerSerializer)
     @action(detail=True, methods=["post"], roles=MANAGERS)
     def suspend(self, request: Request, pk=None) -> Response:
-        return self._lifecycle(
-            request,
-            lambda p, r: services.partner_suspend(actor=request.user, partner=p, reason=r, ip=client_ip(request)),
-        )
+        return self._lifecycle(request, "suspend")
 
     @extend_schema(request=ReasonSerializer, responses=PartnerSerializer)
     @action(detail=True, methods=["post"], roles=MANAGERS)
     def exit(self, request: Request, pk=None) -> Response:
-        return self._lifecycle(
-            request,
-            lambda p, r: services.partner_exit(actor=request.user, partner=p, reason=r, ip=client_ip(request)),
-        )
+        return self._lifecycle(request, "exit")
 
     @extend_schema(
         request={"multipart/form-data": ImportSerializer},
@@ -216,7 +208,7 @@ class PartnerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
     @extend_schema(parameters=FILTER_PARAMETERS, responses={(200, "text/csv"): OpenApiTypes.BINARY})
     @action(detail=False, methods=["get"], url_path="export", roles=STAFF)
     def export_csv(self, request: Request) -> HttpResponse:
-        return csv_io.partners_export_response(self.filtered(), request=request)
+        return csv_io.partners_export_response(self.filter_queryset(self.get_queryset()), request=request)
 
 
 class TierSerializer(serializers.ModelSerializer):
@@ -230,11 +222,9 @@ class TierSerializer(serializers.ModelSerializer):
 class TierViewSet(mixins.ListModelMixin, TenantViewSet):
     model = Tier
     roles = {"GET": STAFF, "POST": MANAGERS}
+    visible_to = selectors.tiers_visible_to
     serializer_class = TierSerializer
     pagination_class = None
-
-    def safely_get_queryset(self):
-        return Tier.objects.all()
 
     def create(self, request: Request) -> Response:
         data = TierSerializer(data=request.data)
@@ -271,29 +261,18 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantV
     """Agreements: staff see all (filter with ?partner=), partner users their own."""
 
     model = Agreement
-
-    roles = {"GET": (*STAFF, *PARTNER_ROLES), "POST": MANAGERS}
+    roles = {"GET": EVERYONE, "POST": MANAGERS}
+    visible_to = selectors.agreements_visible_to
+    filterset_class = selectors.AgreementFilter
     serializer_class = AgreementSerializer
     parser_classes = [MultiPartParser, FormParser, JSONParser]
-
-    def safely_get_queryset(self):
-        agreements = Agreement.objects.order_by("-signed_on", "-id")
-        user = self.request.user
-        if user.role not in STAFF:
-            agreements = agreements.filter(partner_id=user.partner_id)
-        partner = self.request.query_params.get("partner")
-        if partner:
-            if not (partner.isascii() and partner.isdecimal()):
-                raise FieldErrors({"partner": [_("Give a partner id.")]})
-            agreements = agreements.filter(partner_id=int(partner))
-        return agreements
 
     @extend_schema(request={"multipart/form-data": AgreementInputSerializer}, responses={201: AgreementSerializer})
     def create(self, request: Request) -> Response:
         data = AgreementInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        partner = Partner.objects.filter(pk=fields.pop("partner")).first()
+        partner = selectors.partners_visible_to(request.user).filter(pk=fields.pop("partner")).first()
         if partner is None:
             raise FieldErrors({"partner": [_("No such partner.")]})
         document = fields.pop("document", None)
@@ -301,3 +280,71 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantV
             actor=request.user, partner=partner, data=fields, document=document, ip=client_ip(request)
         )
         return Response(AgreementSerializer(agreement, context={"request": request}).data, status=201)
+
+
+class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    """Invitations into the staff or a partner: an administrator sees all, a
+    manager the partner invitations, a partner admin its own partner's."""
+
+    model = Invitation
+    roles = INVITERS
+    visible_to = invitations_visible_to
+    serializer_class = InvitationSerializer
+
+    @extend_schema(request=InvitationInputSerializer, responses={201: InvitationSerializer})
+    def create(self, request: Request) -> Response:
+        data = InvitationInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        partner_id = data.validated_data.get("partner")
+        partner = None
+        if request.user.role == Role.PARTNER_ADMIN and partner_id != request.user.partner_id:
+            # Same answer whether the partner exists or not: ids are not probed this way.
+            raise NotAllowed(_("You can invite colleagues into your own organisation only."))
+        if partner_id is not None:
+            partner = selectors.partners_visible_to(request.user).filter(pk=partner_id).first()
+            if partner is None:
+                raise FieldErrors({"partner": [_("No such partner.")]})
+        issued = accounts_services.invitation_create(
+            actor=request.user,
+            email=data.validated_data["email"],
+            role=data.validated_data["role"],
+            partner=partner,
+            ip=client_ip(request),
+        )
+        return Response(InvitationSerializer(issued.invitation).data, status=201)
+
+    @extend_schema(request=None, responses=InvitationSerializer)
+    @action(detail=True, methods=["post"])
+    def resend(self, request: Request, pk=None) -> Response:
+        issued = accounts_services.invitation_resend(
+            actor=request.user, invitation=self.get_object(), ip=client_ip(request)
+        )
+        return Response(InvitationSerializer(issued.invitation).data)
+
+    @extend_schema(request=None, responses=InvitationSerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request: Request, pk=None) -> Response:
+        invitation = accounts_services.invitation_revoke(
+            actor=request.user, invitation=self.get_object(), ip=client_ip(request)
+        )
+        return Response(InvitationSerializer(invitation).data)
+
+
+class InvitationAcceptView(APIView):
+    """Accept an invitation with the token from its link; returns an API token."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=AcceptSerializer,
+        responses={201: inline_serializer("Accepted", {"token": serializers.CharField(), "me": MeSerializer()})},
+    )
+    def post(self, request: Request) -> Response:
+        if not on_tenant_host():
+            raise NotAllowed(_("Invitations are accepted at the ecosystem's own address."))
+        data = AcceptSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.invitation_accept(**data.validated_data, ip=client_ip(request))
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key, "me": MeSerializer(user).data}, status=201)

@@ -25,13 +25,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ecosystem.accounts.models import User
-from ecosystem.accounts.rules import require_role
+from ecosystem.core.audit import audit_record_many
 from ecosystem.core.errors import ApplicationError
-from governance.services import audit_record_many
+from ecosystem.core.roles import MANAGERS, require_role
+from ecosystem.core.selectors import tenant_settings
 
 from .models import Partner, Tier
 from .selectors import horizon_state
-from .services import MANAGERS, snapshot
+from .services import snapshot
 from .validation import STAFF_EDITABLE, clean_partner_fields, tiers_index
 
 COLUMNS = [
@@ -208,12 +209,13 @@ def partners_export_response(partners, *, request) -> HttpResponse:
     response.write("\ufeff")
     writer = csv.writer(response, delimiter=delimiter)
     writer.writerow(COLUMNS + EXPORT_ONLY)
+    window = tenant_settings().agreement_expiring_days
     for partner in partners.iterator(chunk_size=2000):
         row = [
             partner.external_id, partner.name, partner.role, partner.tier.name if partner.tier_id else "",
             partner.country, partner.website, ", ".join(partner.tags), partner.description,
             partner.contact_email, partner.contact_phone, partner.notes, partner.status,
-            horizon_state(getattr(partner, "agreement_horizon", None)),
+            horizon_state(partner.agreement_horizon, window=window),
             timezone.localtime(partner.created_at).strftime("%Y-%m-%d %H:%M"),
         ]  # fmt: skip
         writer.writerow([_cell(v) for v in row])

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ecosystem.accounts.models import PARTNER_ROLES, Role
+from ecosystem.core.roles import PARTNER_USERS, Role
 
 from .models import Agreement, ParticipantRole, Tier
 
@@ -57,7 +57,7 @@ class AgreementForm(forms.Form):
     document = forms.FileField(label=_("Document (PDF, PNG, JPEG, DOCX; 10 MB)"), required=False)
 
 
-PARTNER_ROLE_CHOICES = [(r.value, r.label) for r in Role if r in PARTNER_ROLES]
+PARTNER_ROLE_CHOICES = [(r.value, r.label) for r in Role if r in PARTNER_USERS]
 
 
 class PartnerInvitationForm(forms.Form):
@@ -78,7 +78,6 @@ class EcosystemProfileForm(forms.Form):
     mission = forms.CharField(
         label=_("Mission of the ecosystem"), widget=forms.Textarea(attrs={"rows": 4}), required=False
     )
-    invitation_ttl_days = forms.IntegerField(label=_("Invitation links work for (days)"), min_value=1, max_value=90)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

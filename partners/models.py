@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
-from django.db import models
+from django.db import connection, models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from ecosystem.core.selectors import tenant_settings
 
 
 class ParticipantRole(models.TextChoices):
@@ -25,9 +26,6 @@ class EcosystemProfile(models.Model):
     """The orchestrator's statement of why the ecosystem exists (one row)."""
 
     mission = models.TextField(_("mission"), blank=True)
-    invitation_ttl_days = models.PositiveSmallIntegerField(
-        _("invitation links work for (days)"), default=settings.INVITATION_TTL_DAYS
-    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
@@ -123,10 +121,13 @@ class Partner(models.Model):
     def can_sign_in(self) -> bool:
         return self.status not in (self.Status.SUSPENDED, self.Status.EXITED)
 
+    @property
+    def accepts_invitations(self) -> bool:
+        """New people may join it (the invitation rules in accounts read this)."""
+        return self.status in (self.Status.INVITED, self.Status.ONBOARDING, self.Status.ACTIVE)
+
 
 def agreement_document_path(agreement: Agreement, filename: str) -> str:
-    from django.db import connection
-
     return f"{connection.schema_name}/agreements/{agreement.partner_id}/{filename}"
 
 
@@ -174,12 +175,16 @@ class Agreement(models.Model):
         return self.State(self.state).label
 
 
-def agreement_state(expires_on: dt.date | None, today: dt.date | None = None) -> str:
+def agreement_state(expires_on: dt.date | None, *, window: int | None = None, today: dt.date | None = None) -> str:
+    """valid, expiring (ends within the tenant's `agreement_expiring_days`,
+    or `window` days when the caller read it once for many rows) or expired."""
     today = today or timezone.localdate()
     if expires_on is None:
         return Agreement.State.VALID
     if expires_on < today:
         return Agreement.State.EXPIRED
-    if expires_on <= today + dt.timedelta(days=settings.AGREEMENT_EXPIRING_DAYS):
+    if window is None:
+        window = tenant_settings().agreement_expiring_days
+    if expires_on <= today + dt.timedelta(days=window):
         return Agreement.State.EXPIRING
     return Agreement.State.VALID

@@ -8,9 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from ecosystem.accounts.models import PARTNER_ROLES, Role
 from ecosystem.accounts.services import invitation_create
 from ecosystem.core.errors import ApplicationError, FieldErrors
+from ecosystem.core.roles import PARTNER_USERS, Role
 from ecosystem.core.views import client_ip, form_errors_from, role_required
 
 from . import selectors, services
@@ -19,10 +19,11 @@ from .models import ValueProposition
 
 
 def _own(request: HttpRequest):
-    return selectors.partner_detail(request.user.partner_id)
+    """The signed-in user's own partner, with its agreements, through the same read rules as the API."""
+    return selectors.partner_detail(request.user.partner_id, viewer=request.user)
 
 
-@role_required(*PARTNER_ROLES)
+@role_required(*PARTNER_USERS)
 def home(request: HttpRequest) -> HttpResponse:
     partner = _own(request)
     agreements = list(partner.agreements.all())
@@ -36,7 +37,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/home.html", context)
 
 
-@role_required(*PARTNER_ROLES)
+@role_required(*PARTNER_USERS)
 def profile(request: HttpRequest) -> HttpResponse:
     partner = _own(request)
     editable = request.user.role == Role.PARTNER_ADMIN
@@ -60,7 +61,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/profile.html", {"partner": partner, "form": form}, status=status)
 
 
-@role_required(*PARTNER_ROLES)
+@role_required(*PARTNER_USERS)
 def team(request: HttpRequest) -> HttpResponse:
     partner = _own(request)
     is_admin = request.user.role == Role.PARTNER_ADMIN
@@ -83,14 +84,14 @@ def team(request: HttpRequest) -> HttpResponse:
     context = {
         "partner": partner,
         "colleagues": selectors.partner_users(partner),
-        "invitations": selectors.partner_invitations(partner) if is_admin else [],
+        "invitations": selectors.partner_invitations(partner, viewer=request.user),
         "form": form,
     }
     return render(request, "portal/team.html", context, status=400 if form is not None and form.errors else 200)
 
 
-@role_required(*PARTNER_ROLES)
+@role_required(*PARTNER_USERS)
 def participants(request: HttpRequest) -> HttpResponse:
     partner = _own(request)
-    page = Paginator(selectors.partners_visible_to_partner(partner), 50).get_page(request.GET.get("page"))
+    page = Paginator(selectors.partners_visible_to(request.user), 50).get_page(request.GET.get("page"))
     return render(request, "portal/participants.html", {"partner": partner, "page": page})

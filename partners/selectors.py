@@ -1,19 +1,27 @@
-"""Reads on partners, shaped for the directory, the portal and the API."""
+"""Reads on partners, shaped for the directory, the portal and the API.
+
+Who may see what is decided here, once per resource (`*_visible_to(user)`),
+and used alike by the API (as its viewsets' `visible_to`), the staff pages
+and the portal.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import django_filters
-from django.conf import settings
+from django import forms
 from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ecosystem.accounts.models import PARTNER_ROLES, Invitation, User
+from ecosystem.accounts.models import Invitation, User
+from ecosystem.accounts.selectors import invitations_visible_to
+from ecosystem.core.roles import PARTNER_USERS, STAFF, has_role
+from ecosystem.core.selectors import tenant_settings
 
-from .models import ParticipantRole, Partner, Tier
+from .models import Agreement, ParticipantRole, Partner, Tier, agreement_state
 
 AGREEMENT_STATES = [
     ("valid", _("Valid")),
@@ -32,15 +40,11 @@ SORTS = {
 }
 
 
-def horizon_state(horizon: dt.date | None, today: dt.date | None = None) -> str:
+def horizon_state(horizon: dt.date | None, *, window: int | None = None, today: dt.date | None = None) -> str:
+    """The agreement state of a partner from its `agreement_horizon`: `none`, or an agreement state."""
     if horizon is None:
         return "none"
-    today = today or timezone.localdate()
-    if horizon < today:
-        return "expired"
-    if horizon <= today + dt.timedelta(days=settings.AGREEMENT_EXPIRING_DAYS):
-        return "expiring"
-    return "valid"
+    return agreement_state(horizon, window=window, today=today)
 
 
 class PartnerFilter(django_filters.FilterSet):
@@ -73,7 +77,7 @@ class PartnerFilter(django_filters.FilterSet):
 
     def by_agreement(self, queryset, name, value):
         today = timezone.localdate()
-        soon = today + dt.timedelta(days=settings.AGREEMENT_EXPIRING_DAYS)
+        soon = today + dt.timedelta(days=tenant_settings().agreement_expiring_days)
         if value == "none":
             return queryset.filter(agreement_horizon__isnull=True)
         if value == "expired":
@@ -95,41 +99,95 @@ def partners_for_staff() -> QuerySet[Partner]:
     )
 
 
-def partner_directory(params) -> PartnerFilter:
-    """The staff directory: `partners_for_staff` filtered and sorted by `params`.
-
-    One query for the rows (plus one for the count when paginated), one for
-    the competitor ids of the rows shown.
-    """
-    return PartnerFilter(params, queryset=partners_for_staff())
-
-
 VISIBLE_STATUSES = (Partner.Status.ONBOARDING, Partner.Status.ACTIVE)
 
 
-def partners_visible_to_partner(partner: Partner) -> QuerySet[Partner]:
-    """What a partner's users see of the ecosystem: participants that are
-    onboarding or active, never its competitors (callers show name, role and
-    website only)."""
+def partners_visible_to_partner(partner_id: int) -> QuerySet[Partner]:
+    """What a partner's users see of the ecosystem: itself, and the
+    participants that are onboarding or active, never its competitors
+    (callers show the others' name, role and website only)."""
+    competitors = Partner.competitors.through.objects.filter(from_partner_id=partner_id).values("to_partner_id")
     return (
-        Partner.objects.filter(Q(status__in=VISIBLE_STATUSES) | Q(pk=partner.pk))
-        .exclude(pk__in=partner.competitors.values("pk"))
-        .only("id", "name", "role", "website", "status")
+        Partner.objects.filter(Q(status__in=VISIBLE_STATUSES) | Q(pk=partner_id))
+        .exclude(pk__in=competitors)
         .order_by(Lower("name"), "id")
     )
 
 
-def partner_detail(pk: int) -> Partner:
-    return Partner.objects.select_related("tier").prefetch_related("competitors", "agreements").get(pk=pk)
+def partners_visible_to(user: User) -> QuerySet[Partner]:
+    """The one rule for partners: staff see every partner; a partner's users
+    their own and the visible participants; anybody else none."""
+    if has_role(user, STAFF):
+        return partners_for_staff()
+    if has_role(user, PARTNER_USERS) and user.partner_id is not None:
+        return partners_visible_to_partner(user.partner_id)
+    return Partner.objects.none()
+
+
+def partner_directory(params, *, viewer: User) -> PartnerFilter:
+    """The staff directory: what `viewer` sees, filtered and sorted by `params`.
+
+    One query for the rows (plus one for the count when paginated), one for
+    the competitor ids of the rows shown.
+    """
+    return PartnerFilter(params, queryset=partners_visible_to(viewer))
+
+
+def partner_detail(pk: int, *, viewer: User) -> Partner:
+    """One partner `viewer` may see, with tier, competitors and agreements (Partner.DoesNotExist otherwise)."""
+    return (
+        partners_visible_to(viewer)
+        .select_related("tier")
+        .prefetch_related("competitors", Prefetch("agreements", queryset=agreements_visible_to(viewer)))
+        .get(pk=pk)
+    )
+
+
+def agreements_visible_to(user: User) -> QuerySet[Agreement]:
+    """The one rule for agreements (and their documents): staff see all; a
+    partner's users their own partner's; anybody else none."""
+    agreements = Agreement.objects.order_by("-signed_on", "-id")
+    if has_role(user, STAFF):
+        return agreements
+    if has_role(user, PARTNER_USERS) and user.partner_id is not None:
+        return agreements.filter(partner_id=user.partner_id)
+    return agreements.none()
 
 
 def partner_users(partner: Partner) -> QuerySet[User]:
-    return User.objects.filter(partner=partner, role__in=PARTNER_ROLES).order_by("-is_active", "email")
+    return User.objects.filter(partner=partner, role__in=PARTNER_USERS).order_by("-is_active", "email")
 
 
-def partner_invitations(partner: Partner) -> QuerySet[Invitation]:
-    return Invitation.objects.filter(partner=partner).select_related("invited_by").order_by("-created_at")
+def partner_invitations(partner: Partner, *, viewer: User) -> QuerySet[Invitation]:
+    """The invitations into `partner` that `viewer` may see."""
+    return invitations_visible_to(viewer).filter(partner=partner)
 
 
 def countries_in_use() -> list[str]:
     return list(Partner.objects.exclude(country="").order_by("country").values_list("country", flat=True).distinct())
+
+
+def tiers_visible_to(user: User) -> QuerySet[Tier]:
+    """Tiers are the orchestrator's own ranking: staff only."""
+    return Tier.objects.all() if has_role(user, STAFF) else Tier.objects.none()
+
+
+class IdFilter(django_filters.Filter):
+    """An id in a query string: a positive integer that fits the column, or a clear message."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
+class AgreementFilter(django_filters.FilterSet):
+    partner = IdFilter(
+        field_name="partner_id", label=_("Partner"), error_messages={"invalid": _("Give a partner id.")}
+    )
+
+    class Meta:
+        model = Agreement
+        fields = ["partner"]

@@ -18,17 +18,18 @@ from django.db.models.functions import Coalesce
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
-from ecosystem.accounts.models import STAFF_ROLES, Role, User
-from ecosystem.accounts.rules import require_role
+from ecosystem.accounts import services as accounts_services
+from ecosystem.accounts.models import User
 from ecosystem.accounts.sessions import users_end_sessions
+from ecosystem.core.audit import audit_record
 from ecosystem.core.errors import Conflict, FieldErrors, NotAllowed
-from governance.services import audit_record
+from ecosystem.core.roles import ADMINS, MANAGERS, Role, require_role
 
 from .models import Agreement, EcosystemProfile, ParticipantRole, Partner, Tier, ValueProposition
 from .validation import PARTNER_EDITABLE, STAFF_EDITABLE, clean_partner_fields, tiers_index
 
-MANAGERS = (Role.ADMIN, Role.MANAGER)
 S = Partner.Status
+MISSION_MAX, PROPOSITION_MAX = 2000, 1000
 # Lifecycle: where each status may go next.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     S.INVITED: (S.ONBOARDING, S.ACTIVE, S.EXITED),
@@ -195,39 +196,40 @@ def partner_exit(*, actor: User, partner: Partner, reason: str, ip: str | None =
     return _transition(actor=actor, partner=partner, to=S.EXITED, reason=_reason_required(reason), ip=ip)
 
 
+# The lifecycle actions of the page and the API: name -> (service, needs a reason).
+LIFECYCLE_ACTIONS: dict[str, tuple[Any, bool]] = {
+    "activate": (partner_activate, False),
+    "suspend": (partner_suspend, True),
+    "exit": (partner_exit, True),
+}
+
+
+def partner_lifecycle_change(
+    *, actor: User, partner: Partner, action: str, reason: str = "", ip: str | None = None
+) -> Partner:
+    """Run one lifecycle action by its name (`LIFECYCLE_ACTIONS`); unknown names are refused."""
+    if action not in LIFECYCLE_ACTIONS:
+        raise FieldErrors({"action": [_("Unknown action.")]})
+    service, needs_reason = LIFECYCLE_ACTIONS[action]
+    if needs_reason:
+        return service(actor=actor, partner=partner, reason=reason, ip=ip)
+    return service(actor=actor, partner=partner, ip=ip)
+
+
 def partner_start_onboarding(*, actor: User, partner: Partner) -> None:
     """Called when a partner's first user joins: invited -> onboarding."""
     if partner.status == S.INVITED:
         _transition(actor=actor, partner=partner, to=S.ONBOARDING)
 
 
-def partner_can_receive_invitations(partner: Partner) -> bool:
-    return partner.status in (S.INVITED, S.ONBOARDING, S.ACTIVE)
-
-
-def check_invitation_rights(
-    *, actor: User, role: str, partner: Partner | None, partner_must_be_open: bool = True
-) -> None:
-    """Who may invite whom: admins invite staff; admins and managers invite
-    into any partner; a partner admin into its own partner only. Revoking an
-    invitation needs the same rights, but not a partner still open to invitations."""
-    if role in STAFF_ROLES:
-        if partner is not None:
-            raise FieldErrors({"partner": [_("Staff invitations are not tied to a partner.")]})
-        require_role(actor, (Role.ADMIN,))
-        return
-    if partner is None:
-        raise FieldErrors({"partner": [_("Choose the partner this person joins.")]})
-    if actor.role == Role.PARTNER_ADMIN:
-        if actor.partner_id != partner.pk:
-            raise NotAllowed(_("You can invite colleagues into your own organisation only."))
-    else:
-        require_role(actor, MANAGERS)
-    if partner_must_be_open and not partner_can_receive_invitations(partner):
-        raise Conflict(
-            _("%(partner)s is %(status)s: it cannot receive invitations.")
-            % {"partner": partner.name, "status": partner.get_status_display().lower()}
-        )
+@transaction.atomic
+def invitation_accept(*, token: str, password: str, full_name: str = "", ip: str | None = None) -> User:
+    """Join the ecosystem with an invitation link: the account is created
+    (accounts), and a partner's first user moves it from invited to onboarding."""
+    user = accounts_services.invitation_accept(token=token, password=password, full_name=full_name, ip=ip)
+    if user.partner_id is not None:
+        partner_start_onboarding(actor=user, partner=user.partner)
+    return user
 
 
 # --- agreements ---------------------------------------------------------------
@@ -340,24 +342,24 @@ def ecosystem_profile() -> EcosystemProfile:
 
 @transaction.atomic
 def ecosystem_profile_update(
-    *, actor: User, mission: str, invitation_ttl_days: int | None = None,
-    propositions: Mapping[str, tuple[str, str]], ip: str | None = None,
-) -> EcosystemProfile:  # fmt: skip
+    *, actor: User, mission: str, propositions: Mapping[str, tuple[str, str]], ip: str | None = None
+) -> EcosystemProfile:
     """The mission and, per participant role, what the ecosystem offers and expects."""
-    require_role(actor, (Role.ADMIN,))
+    require_role(actor, ADMINS)
     profile = EcosystemProfile.objects.select_for_update().get(pk=ecosystem_profile().pk)
     errors: dict[str, list[str]] = {}
-    if invitation_ttl_days is not None and not 1 <= invitation_ttl_days <= 90:
-        errors["invitation_ttl_days"] = [_("Between 1 and 90 days.")]
+    if len((mission or "").strip()) > MISSION_MAX:
+        errors["mission"] = [_("At most %(limit)d characters.") % {"limit": MISSION_MAX}]
+    too_long = [r for r, texts in propositions.items() if any(len((t or "").strip()) > PROPOSITION_MAX for t in texts)]
+    if too_long:
+        errors["propositions"] = [_("At most %(limit)d characters per text.") % {"limit": PROPOSITION_MAX}]
     unknown = [r for r in propositions if r not in ParticipantRole.values]
     if unknown:
-        errors["propositions"] = [_("Unknown role: %(roles)s.") % {"roles": ", ".join(unknown)}]
+        errors.setdefault("propositions", []).append(_("Unknown role: %(roles)s.") % {"roles": ", ".join(unknown)})
     if errors:
         raise FieldErrors(errors)
-    before = {"mission": profile.mission, "invitation_ttl_days": profile.invitation_ttl_days}
+    before = {"mission": profile.mission}
     profile.mission = (mission or "").strip()
-    if invitation_ttl_days is not None:
-        profile.invitation_ttl_days = invitation_ttl_days
     profile.save()
     existing = {vp.role: vp for vp in ValueProposition.objects.all()}
     changed_roles = []
@@ -371,7 +373,7 @@ def ecosystem_profile_update(
             current.offers, current.expects = offers, expects
             current.save(update_fields=["offers", "expects"])
             changed_roles.append(role)
-    after = {"mission": profile.mission, "invitation_ttl_days": profile.invitation_ttl_days}
+    after = {"mission": profile.mission}
     before_changes, after_changes = _changes(before, after)
     if changed_roles:
         after_changes["value_propositions"] = changed_roles

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -10,12 +11,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ecosystem.accounts.models import PARTNER_ROLES, Role
-from ecosystem.accounts.services import invitation_create
-from ecosystem.core.api import STAFF
+from ecosystem.accounts import services as accounts_services
+from ecosystem.accounts.forms import AcceptInvitationForm
+from ecosystem.accounts.models import Invitation
+from ecosystem.core.audit import audit_events_for
 from ecosystem.core.errors import ApplicationError, FieldErrors
+from ecosystem.core.roles import ADMINS, MANAGERS, STAFF, has_role
+from ecosystem.core.selectors import tenant_settings
 from ecosystem.core.views import client_ip, form_errors_from, role_required
-from governance.selectors import audit_events_for
 
 from . import csv_io, selectors, services
 from .forms import (
@@ -27,19 +30,19 @@ from .forms import (
     ReasonForm,
     TierForm,
 )
-from .models import Agreement, ParticipantRole, Partner, Tier, ValueProposition
+from .models import ParticipantRole, Partner, ValueProposition
 
-MANAGERS = (Role.ADMIN, Role.MANAGER)
 PAGE_SIZE = 50
 
 
 @role_required(*STAFF)
 def directory(request: HttpRequest) -> HttpResponse:
-    found = selectors.partner_directory(request.GET)
+    found = selectors.partner_directory(request.GET, viewer=request.user)
     partners = found.qs if found.is_valid() else Partner.objects.none()
     page = Paginator(partners, PAGE_SIZE).get_page(request.GET.get("page"))
+    window = tenant_settings().agreement_expiring_days
     for partner in page.object_list:
-        partner.agreement_state = selectors.horizon_state(partner.agreement_horizon)
+        partner.agreement_state = selectors.horizon_state(partner.agreement_horizon, window=window)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -48,30 +51,35 @@ def directory(request: HttpRequest) -> HttpResponse:
         "query": query.urlencode(),
         "sort": request.GET.get("sort") or "name",
         "countries": selectors.countries_in_use(),
-        "tiers": Tier.objects.all(),
+        "tiers": selectors.tiers_visible_to(request.user),
         "roles": ParticipantRole.choices,
         "statuses": Partner.Status.choices,
         "agreement_states": selectors.AGREEMENT_STATES,
-        "can_manage": request.user.role in MANAGERS,
+        "can_manage": has_role(request.user, MANAGERS),
     }
     return render(request, "partners/directory.html", context, status=200 if found.is_valid() else 400)
 
 
 @role_required(*STAFF)
 def export(request: HttpRequest) -> HttpResponse:
-    found = selectors.partner_directory(request.GET)
+    found = selectors.partner_directory(request.GET, viewer=request.user)
     if not found.is_valid():
         return HttpResponse(_("Invalid filters."), status=400, content_type="text/plain")
     return csv_io.partners_export_response(found.qs, request=request)
 
 
-def _competitor_choices(exclude: int | None = None) -> list[tuple[str, str]]:
-    return [(str(pk), name) for pk, name in Partner.objects.exclude(pk=exclude).values_list("pk", "name")]
+def _competitor_choices(viewer, exclude: int | None = None) -> list[tuple[str, str]]:
+    partners = selectors.partners_visible_to(viewer).exclude(pk=exclude)
+    return [(str(pk), name) for pk, name in partners.values_list("pk", "name")]
+
+
+def _visible_partner(request: HttpRequest, pk: int) -> Partner:
+    return get_object_or_404(selectors.partners_visible_to(request.user), pk=pk)
 
 
 @role_required(*MANAGERS)
 def partner_new(request: HttpRequest) -> HttpResponse:
-    form = PartnerForm(request.POST or None, competitor_choices=_competitor_choices())
+    form = PartnerForm(request.POST or None, competitor_choices=_competitor_choices(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             partner = services.partner_create(actor=request.user, data=form.service_data(), ip=client_ip(request))
@@ -85,14 +93,14 @@ def partner_new(request: HttpRequest) -> HttpResponse:
 
 @role_required(*MANAGERS)
 def partner_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    partner = get_object_or_404(Partner.objects.prefetch_related("competitors"), pk=pk)
+    partner = _visible_partner(request, pk)
     initial = {
         **{f: getattr(partner, f) for f in ("name", "role", "country", "website", "description", "external_id",
                                              "contact_email", "contact_phone", "notes")},
         "tier": partner.tier_id, "tags": ", ".join(partner.tags),
         "competitors": [str(c.pk) for c in partner.competitors.all()],
     }  # fmt: skip
-    form = PartnerForm(request.POST or None, initial=initial, competitor_choices=_competitor_choices(pk))
+    form = PartnerForm(request.POST or None, initial=initial, competitor_choices=_competitor_choices(request.user, pk))
     if request.method == "POST" and form.is_valid():
         try:
             services.partner_update(
@@ -111,16 +119,16 @@ def partner_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*STAFF)
 def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        partner = selectors.partner_detail(pk)
+        partner = selectors.partner_detail(pk, viewer=request.user)
     except Partner.DoesNotExist:
         raise Http404 from None
     context = {
         "partner": partner,
         "agreement_state": selectors.horizon_state(partner.agreement_horizon),
         "users": selectors.partner_users(partner),
-        "invitations": selectors.partner_invitations(partner),
+        "invitations": selectors.partner_invitations(partner, viewer=request.user),
         "events": audit_events_for(partner)[:50],
-        "can_manage": request.user.role in MANAGERS,
+        "can_manage": has_role(request.user, MANAGERS),
         "reason_form": ReasonForm(),
         "agreement_form": AgreementForm(),
         "invitation_form": PartnerInvitationForm(),
@@ -132,22 +140,18 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(*MANAGERS)
 def partner_lifecycle(request: HttpRequest, pk: int, change: str) -> HttpResponse:
-    partner = get_object_or_404(Partner, pk=pk)
+    if change not in services.LIFECYCLE_ACTIONS:
+        raise Http404
+    partner = _visible_partner(request, pk)
     form = ReasonForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
         return redirect("partners:detail", pk=pk)
-    reason = form.cleaned_data["reason"]
-    ip = client_ip(request)
-    actions = {
-        "activate": lambda: services.partner_activate(actor=request.user, partner=partner, ip=ip),
-        "suspend": lambda: services.partner_suspend(actor=request.user, partner=partner, reason=reason, ip=ip),
-        "exit": lambda: services.partner_exit(actor=request.user, partner=partner, reason=reason, ip=ip),
-    }
-    if change not in actions:
-        raise Http404
     try:
-        updated = actions[change]()
+        updated = services.partner_lifecycle_change(
+            actor=request.user, partner=partner, action=change, reason=form.cleaned_data["reason"],
+            ip=client_ip(request),
+        )  # fmt: skip
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
@@ -161,7 +165,7 @@ def partner_lifecycle(request: HttpRequest, pk: int, change: str) -> HttpRespons
 @require_POST
 @role_required(*MANAGERS)
 def agreement_new(request: HttpRequest, pk: int) -> HttpResponse:
-    partner = get_object_or_404(Partner, pk=pk)
+    partner = _visible_partner(request, pk)
     form = AgreementForm(request.POST, request.FILES)
     try:
         if not form.is_valid():
@@ -185,9 +189,8 @@ def agreement_document(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     if not user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    agreement = get_object_or_404(Agreement, pk=pk)
-    allowed = user.role in STAFF or (user.role in PARTNER_ROLES and user.partner_id == agreement.partner_id)
-    if not allowed or not agreement.document:
+    agreement = get_object_or_404(selectors.agreements_visible_to(user), pk=pk)
+    if not agreement.document:
         raise Http404
     return FileResponse(agreement.document.open("rb"), as_attachment=True)
 
@@ -195,7 +198,7 @@ def agreement_document(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(*MANAGERS)
 def partner_invite(request: HttpRequest, pk: int) -> HttpResponse:
-    partner = get_object_or_404(Partner, pk=pk)
+    partner = _visible_partner(request, pk)
     form = PartnerInvitationForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -203,7 +206,9 @@ def partner_invite(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.error(request, message)
         return redirect("partners:detail", pk=pk)
     try:
-        issued = invitation_create(actor=request.user, partner=partner, ip=client_ip(request), **form.cleaned_data)
+        issued = accounts_services.invitation_create(
+            actor=request.user, partner=partner, ip=client_ip(request), **form.cleaned_data
+        )
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
@@ -240,7 +245,7 @@ def import_partners(request: HttpRequest) -> HttpResponse:
 def tiers(request: HttpRequest) -> HttpResponse:
     form = TierForm(request.POST or None)
     if request.method == "POST":
-        if request.user.role not in MANAGERS:
+        if not has_role(request.user, MANAGERS):
             return render(request, "403.html", status=403)
         if form.is_valid():
             try:
@@ -250,15 +255,19 @@ def tiers(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Tier added."))
                 return redirect("partners:tiers")
-    context = {"form": form, "tiers": Tier.objects.all(), "can_manage": request.user.role in MANAGERS}
+    context = {
+        "form": form,
+        "tiers": selectors.tiers_visible_to(request.user),
+        "can_manage": has_role(request.user, MANAGERS),
+    }
     return render(request, "partners/tiers.html", context, status=400 if form.errors else 200)
 
 
-@role_required(Role.ADMIN)
+@role_required(*ADMINS)
 def ecosystem_profile(request: HttpRequest) -> HttpResponse:
     profile = services.ecosystem_profile()
     propositions = {vp.role: vp for vp in ValueProposition.objects.all()}
-    initial = {"mission": profile.mission, "invitation_ttl_days": profile.invitation_ttl_days}
+    initial = {"mission": profile.mission}
     for role in ParticipantRole:
         vp = propositions.get(role.value)
         initial[f"offers_{role.value}"] = vp.offers if vp else ""
@@ -268,7 +277,6 @@ def ecosystem_profile(request: HttpRequest) -> HttpResponse:
         try:
             services.ecosystem_profile_update(
                 actor=request.user, mission=form.cleaned_data["mission"],
-                invitation_ttl_days=form.cleaned_data["invitation_ttl_days"],
                 propositions=form.propositions(), ip=client_ip(request),
             )  # fmt: skip
         except FieldErrors as error:
@@ -277,3 +285,39 @@ def ecosystem_profile(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("The ecosystem profile was saved."))
             return redirect("partners:ecosystem")
     return render(request, "partners/ecosystem.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """The page an invitation link opens: choose a password, join, land signed in."""
+    invitation = accounts_services.invitation_for_token(token)
+    state = invitation.state if invitation else None
+    if state != Invitation.State.PENDING:
+        return render(
+            request,
+            "accounts/invitation_unusable.html",
+            {"state": state},
+            status=410 if state else 404,
+        )
+    form = AcceptInvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(
+                token=token,
+                password=form.cleaned_data["password"],
+                full_name=form.cleaned_data["full_name"],
+                ip=client_ip(request),
+            )
+        except FieldErrors as error:
+            form_errors_from(form, error)
+        except ApplicationError as error:
+            return render(request, "accounts/invitation_unusable.html", {"message": error.message}, status=409)
+        else:
+            login(request, user, backend="ecosystem.accounts.backends.AccountBackend")
+            messages.success(request, _("Welcome! Your account is ready."))
+            return redirect("core:dashboard")
+    return render(
+        request,
+        "accounts/invitation_accept.html",
+        {"form": form, "invitation": invitation},
+        status=400 if form.errors else 200,
+    )

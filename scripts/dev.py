@@ -2,7 +2,7 @@
 
     python scripts/dev.py env    print the service URLs as shell exports
     python scripts/dev.py run    migrate, seed the demo, serve web + worker + beat
-    python scripts/dev.py test   ruff, then the whole pytest suite (browser tests included)
+    python scripts/dev.py test   ruff and lint-imports, then the whole pytest suite (browser tests included)
 
 `DATABASE_URL` and `REDIS_URL` from the environment win. Where one is missing,
 an embedded server is started under `.data/` (PostgreSQL from
@@ -159,6 +159,11 @@ def test(args: list[str]) -> None:
     ensure_chromium()
     subprocess.run([str(BIN / "ruff"), "check", "."], cwd=ROOT, check=True)
     subprocess.run([str(BIN / "ruff"), "format", "--check", "."], cwd=ROOT, check=True)
+    # The layers of DESIGN.md (contracts in pyproject.toml); a wrong import fails the build.
+    layers = subprocess.run([str(BIN / "lint-imports"), "--no-cache"], cwd=ROOT, capture_output=True, text=True)
+    if layers.returncode:
+        sys.exit(f"{layers.stdout}\n{layers.stderr}\nlint-imports: an import breaks the layers of DESIGN.md.")
+    say("lint-imports: the layers contract holds")
     result = subprocess.run([sys.executable, "-m", "pytest", *args], cwd=ROOT, env={**env, "DJANGO_ENV": "test"})
     sys.exit(result.returncode)
 

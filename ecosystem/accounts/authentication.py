@@ -1,8 +1,10 @@
-from django.db import connection
 from django.utils.translation import gettext_lazy as _
-from django_tenants.utils import get_public_schema_name
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
+
+from ecosystem.core.permissions import on_tenant_host
+
+from .backends import user_may_sign_in
 
 
 class TenantTokenAuthentication(TokenAuthentication):
@@ -13,13 +15,11 @@ class TenantTokenAuthentication(TokenAuthentication):
     """
 
     def authenticate(self, request):
-        if connection.schema_name == get_public_schema_name():
+        if not on_tenant_host():
             return None
         return super().authenticate(request)
 
     def authenticate_credentials(self, key):
-        from .backends import user_may_sign_in
-
         token = self.get_model().objects.select_related("user__partner").filter(key=key).first()
         if token is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))

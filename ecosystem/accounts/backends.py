@@ -1,5 +1,9 @@
 from django.contrib.auth.backends import ModelBackend
 
+from ecosystem.core.permissions import on_tenant_host
+
+from .models import User
+
 
 def user_may_sign_in(user) -> bool:
     """Active, and not the user of a suspended or exited partner."""
@@ -17,13 +21,8 @@ class AccountBackend(ModelBackend):
         return user_may_sign_in(user)
 
     def get_user(self, user_id):
-        from django.db import connection
-        from django_tenants.utils import get_public_schema_name
-
-        from .models import User
-
         users = User.objects.all()
-        if connection.schema_name != get_public_schema_name():  # no partners table in public
+        if on_tenant_host():  # no partners table in the public schema
             users = users.select_related("partner")
         user = users.filter(pk=user_id).first()
         return user if user is not None and self.user_can_authenticate(user) else None

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from .models import STAFF_ROLES, Role
+from ecosystem.core.roles import STAFF, Role
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -16,7 +16,7 @@ class EmailAuthenticationForm(AuthenticationForm):
         return self.cleaned_data["username"].strip().lower()
 
 
-STAFF_ROLE_CHOICES = [(r.value, r.label) for r in Role if r in STAFF_ROLES]
+STAFF_ROLE_CHOICES = [(r.value, r.label) for r in Role if r in STAFF]
 
 
 class InvitationForm(forms.Form):

@@ -9,17 +9,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
-
-class Role(models.TextChoices):
-    ADMIN = "admin", _("Administrator")
-    MANAGER = "manager", _("Manager")
-    REVIEWER = "reviewer", _("Governance reviewer")
-    PARTNER_ADMIN = "partner_admin", _("Partner administrator")
-    PARTNER_MEMBER = "partner_member", _("Partner member")
-
-
-STAFF_ROLES = (Role.ADMIN, Role.MANAGER, Role.REVIEWER)
-PARTNER_ROLES = (Role.PARTNER_ADMIN, Role.PARTNER_MEMBER)
+from ecosystem.core.roles import STAFF, Role
 
 
 class UserManager(BaseUserManager):
@@ -97,7 +87,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def is_orchestrator_staff(self) -> bool:
-        return self.role in STAFF_ROLES
+        return self.role in STAFF
 
 
 def hash_token(token: str) -> str:

@@ -4,7 +4,7 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db import connection
 from django.dispatch import receiver
 
-from governance.services import audit_record
+from ecosystem.core.audit import audit_record
 
 from .middleware import SESSION_TENANT_KEY
 

@@ -1,21 +1,45 @@
+"""Reads on users and invitations: who may see which."""
+
 from __future__ import annotations
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
-from .models import STAFF_ROLES, Invitation, User
+from ecosystem.core.roles import ADMINS, MANAGERS, STAFF, Role, has_role
+
+from .models import Invitation, User
 
 
 def staff_members() -> QuerySet[User]:
-    return User.objects.filter(role__in=STAFF_ROLES).order_by("-is_active", "email")
+    return User.objects.filter(role__in=STAFF).order_by("-is_active", "email")
 
 
-def invitations_open_first() -> QuerySet[Invitation]:
+def users_managed_by(actor: User) -> QuerySet[User]:
+    """The users whose role and access an administrator manages: every user of the tenant."""
+    return User.objects.all() if has_role(actor, ADMINS) else User.objects.none()
+
+
+def invitations_visible_to(user: User) -> QuerySet[Invitation]:
+    """The one rule for invitations, for the API, the team page, the partner
+    pages and the portal: an administrator sees all; a manager the partner
+    invitations; a partner administrator its own partner's; nobody else any."""
+    invitations = Invitation.objects.select_related("invited_by").order_by("-created_at", "-id")
+    if has_role(user, ADMINS):
+        return invitations
+    if has_role(user, MANAGERS):
+        return invitations.exclude(partner=None)
+    if has_role(user, (Role.PARTNER_ADMIN,)) and user.partner_id is not None:
+        return invitations.filter(partner_id=user.partner_id)
+    return invitations.none()
+
+
+def staff_invitations_open_first(viewer: User) -> QuerySet[Invitation]:
+    """The team page's staff invitations, pending ones first (the newest 200)."""
     now = timezone.now()
     pending = When(accepted_at=None, revoked_at=None, expires_at__gt=now, then=Value(0))
     return (
-        Invitation.objects.filter(role__in=STAFF_ROLES)
-        .select_related("invited_by")
+        invitations_visible_to(viewer)
+        .filter(role__in=STAFF)
         .annotate(open_rank=Case(pending, default=Value(1), output_field=IntegerField()))
         .order_by("open_rank", "-created_at")[:200]
     )

@@ -9,7 +9,9 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -19,18 +21,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
-from ecosystem.core.errors import ApplicationError, Conflict, FieldErrors
-from governance.services import audit_record
-from partners.models import Partner
-from partners.services import (
-    check_invitation_rights,
-    partner_can_receive_invitations,
-    partner_start_onboarding,
-)
+from ecosystem.core.audit import audit_record
+from ecosystem.core.errors import ApplicationError, Conflict, FieldErrors, NotAllowed
+from ecosystem.core.roles import ADMINS, MANAGERS, STAFF, Role, require_role
+from ecosystem.core.selectors import tenant_settings
 
-from .models import STAFF_ROLES, Invitation, Role, User, hash_token
-from .rules import require_role
+from .models import Invitation, User, hash_token
 from .sessions import user_end_sessions
+from .tasks import send_invitation_email
 
 
 class LockedOut(ApplicationError):
@@ -49,8 +47,18 @@ class IssuedInvitation:
     token: str  # the only copy of the raw token: it goes into the mail
 
 
+class InvitablePartner(Protocol):
+    """What the invitation rules need to know of a partner (a `partners.Partner`)."""
+
+    pk: int
+    name: str
+    accepts_invitations: bool
+
+    def get_status_display(self) -> str: ...
+
+
 def _require_admin(actor: User) -> None:
-    require_role(actor, (Role.ADMIN,), _("Only an administrator can manage the team."))
+    require_role(actor, ADMINS, _("Only an administrator can manage the team."))
 
 
 def _admins_left_after(user: User) -> int:
@@ -61,25 +69,47 @@ def _admins_left_after(user: User) -> int:
 
 
 def _send_invitation(invitation: Invitation, token: str) -> None:
-    from .tasks import send_invitation_email
-
     invitation_id, language = invitation.pk, translation.get_language() or "en"
     transaction.on_commit(lambda: send_invitation_email.delay(invitation_id, token, language))
 
 
 def _new_token(invitation: Invitation) -> str:
-    from partners.services import ecosystem_profile
-
     token = secrets.token_urlsafe(32)
     invitation.token_hash = hash_token(token)
     invitation.sent_at = timezone.now()
-    invitation.expires_at = invitation.sent_at + timedelta(days=ecosystem_profile().invitation_ttl_days)
+    invitation.expires_at = invitation.sent_at + timedelta(days=tenant_settings().invitation_ttl_days)
     return token
+
+
+def check_invitation_rights(
+    *, actor: User, role: str, partner: InvitablePartner | None, partner_must_be_open: bool = True
+) -> None:
+    """Who may invite whom: admins invite staff; admins and managers invite
+    into any partner; a partner admin into its own partner only. Resending and
+    revoking need the same rights; revoking does not need a partner still open
+    to invitations."""
+    if role in STAFF:
+        if partner is not None:
+            raise FieldErrors({"partner": [_("Staff invitations are not tied to a partner.")]})
+        require_role(actor, ADMINS)
+        return
+    if partner is None:
+        raise FieldErrors({"partner": [_("Choose the partner this person joins.")]})
+    if actor.role == Role.PARTNER_ADMIN and actor.is_active:
+        if actor.partner_id != partner.pk:
+            raise NotAllowed(_("You can invite colleagues into your own organisation only."))
+    else:
+        require_role(actor, MANAGERS)
+    if partner_must_be_open and not partner.accepts_invitations:
+        raise Conflict(
+            _("%(partner)s is %(status)s: it cannot receive invitations.")
+            % {"partner": partner.name, "status": partner.get_status_display().lower()}
+        )
 
 
 @transaction.atomic
 def invitation_create(
-    *, actor: User, email: str, role: str, partner: Partner | None = None, ip: str | None = None
+    *, actor: User, email: str, role: str, partner: InvitablePartner | None = None, ip: str | None = None
 ) -> IssuedInvitation:
     """Invite a person to join the staff, or a partner; the mail leaves after commit.
 
@@ -196,7 +226,7 @@ def invitation_accept(*, token: str, password: str, full_name: str = "", ip: str
     if User.objects.filter(email=invitation.email).exists():
         raise Conflict(_("An account with this email already exists."), code="user_exists")
     partner = invitation.partner
-    if partner is not None and not partner_can_receive_invitations(partner):
+    if partner is not None and not partner.accepts_invitations:
         raise Conflict(_("This invitation is no longer valid."), code="partner_unavailable")
     candidate = User(email=invitation.email, full_name=full_name.strip(), role=invitation.role, partner=partner)
     try:
@@ -215,15 +245,13 @@ def invitation_accept(*, token: str, password: str, full_name: str = "", ip: str
         after={"invitation": invitation.pk, "email": candidate.email, "role": candidate.role},
         ip=ip,
     )
-    if partner is not None:
-        partner_start_onboarding(actor=candidate, partner=partner)
     return candidate
 
 
 @transaction.atomic
 def user_change_role(*, actor: User, user: User, role: str, ip: str | None = None) -> User:
     _require_admin(actor)
-    if role not in STAFF_ROLES or user.role not in STAFF_ROLES:
+    if role not in STAFF or user.role not in STAFF:
         raise FieldErrors({"role": [_("Staff roles are administrator, manager and reviewer.")]})
     if user.pk == actor.pk:
         raise Conflict(_("You cannot change your own role; ask another administrator."))
@@ -286,8 +314,6 @@ def user_reactivate(*, actor: User, user: User, ip: str | None = None) -> User:
 
 def token_issue(*, request, email: str, password: str) -> Token:
     """The API token of the user with these credentials (django-axes throttled)."""
-    from axes.handlers.proxy import AxesProxyHandler
-
     email = (email or "").strip().lower()
     if AxesProxyHandler.is_locked(request, credentials={"username": email}):
         raise LockedOut(_("Too many failed sign-ins. Try again in 15 minutes."))

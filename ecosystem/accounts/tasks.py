@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from ecosystem.celery import app
-from ecosystem.tenancy.links import tenant_url
+from ecosystem.core.links import site_url
 
 from .models import Invitation
 
@@ -23,9 +23,8 @@ def send_invitation_email(invitation_id: int, token: str, language: str = "en") 
     invitation = Invitation.objects.filter(pk=invitation_id).select_related("invited_by").first()
     if invitation is None or invitation.state != Invitation.State.PENDING:
         return ""
-    tenant = connection.tenant
-    link = tenant_url(tenant, reverse("accounts:invitation_accept", args=[token]))
-    context = {"invitation": invitation, "tenant": tenant, "link": link}
+    link = site_url(reverse("invitation_accept", args=[token]))
+    context = {"invitation": invitation, "tenant": connection.tenant, "link": link}
     with translation.override(language):
         subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
         body = render_to_string("accounts/email/invitation.txt", context)

@@ -31,5 +31,4 @@ urlpatterns = [
     path("team/users/<int:pk>/reactivate/", views.user_reactivate, name="user_reactivate"),
     path("team/invitations/<int:pk>/resend/", views.invitation_resend, name="invitation_resend"),
     path("team/invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
-    path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
 ]

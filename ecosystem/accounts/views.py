@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,11 +10,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ecosystem.core.errors import ApplicationError, FieldErrors
+from ecosystem.core.roles import ADMINS, INVITERS, Role
 from ecosystem.core.views import client_ip, form_errors_from, role_required
 
 from . import selectors, services
-from .forms import AcceptInvitationForm, EmailAuthenticationForm, InvitationForm, RoleForm
-from .models import Invitation, Role, User
+from .forms import EmailAuthenticationForm, InvitationForm, RoleForm
 
 
 class LoginView(auth_views.LoginView):
@@ -55,7 +54,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
-@role_required(Role.ADMIN)
+@role_required(*ADMINS)
 def team(request: HttpRequest) -> HttpResponse:
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -69,7 +68,7 @@ def team(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "members": selectors.staff_members(),
-        "invitations": selectors.invitations_open_first(),
+        "invitations": selectors.staff_invitations_open_first(request.user),
         "role_form": RoleForm(),
     }
     return render(request, "accounts/team.html", context, status=400 if form.errors else 200)
@@ -89,9 +88,9 @@ def _team_action(request: HttpRequest, action, success: str) -> HttpResponse:
 
 
 @require_POST
-@role_required(Role.ADMIN)
+@role_required(*ADMINS)
 def user_role(request: HttpRequest, pk: int) -> HttpResponse:
-    user = get_object_or_404(User, pk=pk)
+    user = get_object_or_404(selectors.users_managed_by(request.user), pk=pk)
     form = RoleForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a valid role."))
@@ -106,9 +105,9 @@ def user_role(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(Role.ADMIN)
+@role_required(*ADMINS)
 def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    user = get_object_or_404(User, pk=pk)
+    user = get_object_or_404(selectors.users_managed_by(request.user), pk=pk)
     return _team_action(
         request,
         lambda: services.user_deactivate(actor=request.user, user=user, ip=client_ip(request)),
@@ -117,9 +116,9 @@ def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(Role.ADMIN)
+@role_required(*ADMINS)
 def user_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    user = get_object_or_404(User, pk=pk)
+    user = get_object_or_404(selectors.users_managed_by(request.user), pk=pk)
     return _team_action(
         request,
         lambda: services.user_reactivate(actor=request.user, user=user, ip=client_ip(request)),
@@ -130,9 +129,9 @@ def user_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
 # Partner invitations are resent and revoked from the partner's page or the
 # portal too; the services decide who may act on which invitation.
 @require_POST
-@role_required(Role.ADMIN, Role.MANAGER, Role.PARTNER_ADMIN)
+@role_required(*INVITERS)
 def invitation_resend(request: HttpRequest, pk: int) -> HttpResponse:
-    invitation = get_object_or_404(Invitation, pk=pk)
+    invitation = get_object_or_404(selectors.invitations_visible_to(request.user), pk=pk)
     return _team_action(
         request,
         lambda: services.invitation_resend(actor=request.user, invitation=invitation, ip=client_ip(request)),
@@ -141,46 +140,11 @@ def invitation_resend(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(Role.ADMIN, Role.MANAGER, Role.PARTNER_ADMIN)
+@role_required(*INVITERS)
 def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    invitation = get_object_or_404(Invitation, pk=pk)
+    invitation = get_object_or_404(selectors.invitations_visible_to(request.user), pk=pk)
     return _team_action(
         request,
         lambda: services.invitation_revoke(actor=request.user, invitation=invitation, ip=client_ip(request)),
         _("The invitation of %(email)s was revoked.") % {"email": invitation.email},
-    )
-
-
-def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
-    invitation = services.invitation_for_token(token)
-    state = invitation.state if invitation else None
-    if state != Invitation.State.PENDING:
-        return render(
-            request,
-            "accounts/invitation_unusable.html",
-            {"state": state},
-            status=410 if state else 404,
-        )
-    form = AcceptInvitationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = services.invitation_accept(
-                token=token,
-                password=form.cleaned_data["password"],
-                full_name=form.cleaned_data["full_name"],
-                ip=client_ip(request),
-            )
-        except FieldErrors as error:
-            form_errors_from(form, error)
-        except ApplicationError as error:
-            return render(request, "accounts/invitation_unusable.html", {"message": error.message}, status=409)
-        else:
-            login(request, user, backend="ecosystem.accounts.backends.AccountBackend")
-            messages.success(request, _("Welcome! Your account is ready."))
-            return redirect("core:dashboard")
-    return render(
-        request,
-        "accounts/invitation_accept.html",
-        {"form": form, "invitation": invitation},
-        status=400 if form.errors else 200,
     )

@@ -2,18 +2,20 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from ecosystem.accounts.models import PARTNER_ROLES, STAFF_ROLES, Role
+from .roles import ADMINS, PARTNER_USERS, REVIEWERS, STAFF
 
 # (url name, label, roles that see it). Later issues add their sections here.
 NAVIGATION = [
-    ("core:dashboard", _("Dashboard"), STAFF_ROLES),
-    ("partners:directory", _("Partners"), STAFF_ROLES),
-    ("partners:ecosystem", _("Ecosystem"), (Role.ADMIN,)),
-    ("accounts:team", _("Team"), (Role.ADMIN,)),
-    ("portal:home", _("Home"), PARTNER_ROLES),
-    ("portal:profile", _("Our profile"), PARTNER_ROLES),
-    ("portal:team", _("Our team"), PARTNER_ROLES),
-    ("portal:participants", _("Participants"), PARTNER_ROLES),
+    ("core:dashboard", _("Dashboard"), STAFF),
+    ("partners:directory", _("Partners"), STAFF),
+    ("partners:ecosystem", _("Ecosystem"), ADMINS),
+    ("governance:audit", _("Audit trail"), REVIEWERS),
+    ("accounts:team", _("Team"), ADMINS),
+    ("core:settings", _("Settings"), ADMINS),
+    ("portal:home", _("Home"), PARTNER_USERS),
+    ("portal:profile", _("Our profile"), PARTNER_USERS),
+    ("portal:team", _("Our team"), PARTNER_USERS),
+    ("portal:participants", _("Participants"), PARTNER_USERS),
 ]
 
 

@@ -1,14 +1,8 @@
-"""Domain errors and the one DRF exception handler that turns them into JSON."""
+"""Domain errors: one family with a code (`ecosystem.core.api.api_exception_handler` turns them into JSON)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
-from rest_framework import exceptions, status
-from rest_framework.response import Response
-from rest_framework.views import exception_handler
+from rest_framework import status
 
 
 class ApplicationError(Exception):
@@ -41,16 +35,3 @@ class NotAllowed(ApplicationError):
 class Conflict(ApplicationError):
     status_code = status.HTTP_409_CONFLICT
     code = "conflict"
-
-
-def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    if isinstance(exc, FieldErrors):
-        return Response({key: list(msgs) for key, msgs in exc.errors.items()}, status=400)
-    if isinstance(exc, ApplicationError):
-        body = {"detail": exc.message, "code": exc.code, **exc.extra}
-        return Response(body, status=exc.status_code)
-    if isinstance(exc, Http404):
-        exc = exceptions.NotFound()
-    elif isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied()
-    return exception_handler(exc, context)

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from ecosystem.celery import app as celery_app
+
 OK = "ok"
 
 
@@ -31,8 +33,7 @@ def check_redis(url: str | None = None) -> str:
 
 
 def check_worker(app=None, timeout: float = 1.0) -> str:
-    if app is None:
-        from ecosystem.celery import app
+    app = app or celery_app
     try:
         # limit=1: answer as soon as one worker replies instead of waiting out the timeout.
         replies = app.control.ping(timeout=timeout, limit=1)

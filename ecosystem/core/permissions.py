@@ -13,10 +13,7 @@ from django_tenants.utils import get_public_schema_name
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from ecosystem.accounts.models import Role
-
-STAFF = (Role.ADMIN, Role.MANAGER, Role.REVIEWER)
-EVERYONE = tuple(Role.values)
+from .roles import has_role
 
 
 def on_tenant_host() -> bool:
@@ -34,10 +31,7 @@ class TenantMemberPermission(BasePermission):
     message = "You do not have permission to perform this action."
 
     def has_permission(self, request: Request, view) -> bool:
-        user = request.user
-        if not (on_tenant_host() and user and user.is_authenticated and user.is_active):
-            return False
-        return user.role in allowed_roles(view, request.method)
+        return on_tenant_host() and has_role(request.user, allowed_roles(view, request.method))
 
 
 class PublicOnly(BasePermission):

@@ -4,15 +4,20 @@ from collections.abc import Callable
 from functools import wraps
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from ecosystem.accounts.models import PARTNER_ROLES, Role
-
+from . import services
 from .errors import FieldErrors
+from .forms import TenantSettingsForm
+from .models import TENANT_SETTING_FIELDS
+from .roles import ADMINS, EVERYONE, PARTNER_USERS, has_role
+from .selectors import tenant_settings
 
 
 def role_required(*roles: str) -> Callable:
@@ -22,7 +27,7 @@ def role_required(*roles: str) -> Callable:
         @login_required
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if request.user.role not in roles:
+            if not has_role(request.user, roles):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
@@ -37,16 +42,32 @@ def client_ip(request: HttpRequest) -> str | None:
 
 def form_errors_from(form: forms.Form, error: FieldErrors) -> None:
     """Put a service's field errors on the form (unknown fields become non-field errors)."""
-    for field, messages in error.errors.items():
-        for message in messages:
+    for field, messages_ in error.errors.items():
+        for message in messages_:
             form.add_error(field if field in form.fields else None, message)
 
 
-@role_required(*Role.values)
+@role_required(*EVERYONE)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    if request.user.role in PARTNER_ROLES:
+    if request.user.role in PARTNER_USERS:
         return redirect("portal:home")
     return render(request, "core/dashboard.html")
+
+
+@role_required(*ADMINS)
+def settings_page(request: HttpRequest) -> HttpResponse:
+    current = tenant_settings()
+    initial = {field: getattr(current, field) for field in TENANT_SETTING_FIELDS}
+    form = TenantSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.tenant_settings_update(actor=request.user, data=form.cleaned_data, ip=client_ip(request))
+        except FieldErrors as error:
+            form_errors_from(form, error)
+        else:
+            messages.success(request, _("The settings were saved."))
+            return redirect("core:settings")
+    return render(request, "core/settings.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @require_GET

@@ -8,9 +8,9 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from ecosystem.core.api import PublicOnly
+from ecosystem.core.links import tenant_url
 from ecosystem.core.views import client_ip
 
-from .links import tenant_url
 from .services import orchestrator_signup
 
 

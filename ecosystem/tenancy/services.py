@@ -12,9 +12,10 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name, schema_context
 
-from ecosystem.accounts.models import Role, User
+from ecosystem.accounts.models import User
+from ecosystem.core.audit import audit_record
 from ecosystem.core.errors import Conflict, FieldErrors
-from governance.services import audit_record
+from ecosystem.core.roles import Role
 
 from .middleware import forget_tenants
 from .models import Domain, Orchestrator

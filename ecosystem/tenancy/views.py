@@ -7,10 +7,10 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from ecosystem.core.errors import FieldErrors
+from ecosystem.core.links import tenant_url
 from ecosystem.core.views import client_ip, form_errors_from
 
 from .forms import SignupForm
-from .links import tenant_url
 from .services import orchestrator_signup
 
 

@@ -5,7 +5,7 @@ from django_tenants.utils import schema_context
 from rest_framework.authtoken.models import Token
 
 from ecosystem.accounts.models import User
-from governance.models import AuditEvent
+from ecosystem.core.models import AuditEvent
 from tests.conftest import PASSWORD, login, make_user
 
 

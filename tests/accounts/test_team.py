@@ -7,7 +7,7 @@ from django_tenants.utils import schema_context
 
 from ecosystem.accounts.models import Invitation, User
 from ecosystem.accounts.services import invitation_create
-from governance.models import AuditEvent
+from ecosystem.core.models import AuditEvent
 from tests.conftest import PASSWORD, admin_of, login, make_user
 
 

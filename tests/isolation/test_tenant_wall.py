@@ -127,11 +127,11 @@ def _wait_for_mail(folder, address, timeout=20.0):
 def _delete_invitations(tenant):
     with schema_context(tenant.schema_name):
         Invitation.objects.all().delete()
-        from governance.models import AuditEvent
+        from ecosystem.core.models import AuditEvent
 
         with connection.cursor() as cursor:
             # The trail refuses DELETE; a test that committed rows truncates it.
-            cursor.execute("TRUNCATE governance_auditevent")
+            cursor.execute("TRUNCATE core_auditevent")
         assert not AuditEvent.objects.exists()
 
 

@@ -3,7 +3,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 from rest_framework.authtoken.models import Token
 
-from governance.models import AuditEvent
+from ecosystem.core.models import AuditEvent
 from partners.models import Partner, Tier
 from tests.conftest import admin_of
 from tests.partners.conftest import PartnerFactory, api

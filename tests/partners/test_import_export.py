@@ -4,7 +4,7 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from governance.models import AuditEvent
+from ecosystem.core.models import AuditEvent
 from partners.models import Partner, Tier
 from tests.conftest import login
 from tests.partners.conftest import api

@@ -5,8 +5,8 @@ import pytest
 from django.utils import timezone
 
 from ecosystem.accounts.models import Invitation, User
-from governance.models import AuditEvent
-from partners.models import EcosystemProfile, Partner
+from ecosystem.core.models import AuditEvent, TenantSettings
+from partners.models import Partner
 from tests.conftest import PASSWORD, login
 from tests.partners.conftest import api
 
@@ -54,7 +54,7 @@ def test_staff_invite_a_partner_user_who_accepts_through_the_api(
 
 
 def test_expiry_comes_from_the_tenant_setting(alpha_client, cast):
-    EcosystemProfile.objects.create(invitation_ttl_days=3)
+    TenantSettings.objects.create(invitation_ttl_days=3)
 
     response = api(alpha_client, cast["manager"]).post(
         "/api/invitations/", {"email": "x@medisol.test", "role": "partner_member", "partner": cast["medisol"].pk},

@@ -2,9 +2,9 @@ import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
+from ecosystem.core.models import AuditEvent
 from ecosystem.tenancy.models import Orchestrator
 from ecosystem.tenancy.services import orchestrator_reactivate, orchestrator_suspend
-from governance.models import AuditEvent
 from tests.conftest import admin_of, login, make_user
 
 

@@ -4,8 +4,8 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from ecosystem.accounts.models import Role, User
+from ecosystem.core.models import AuditEvent
 from ecosystem.tenancy.models import Domain, Orchestrator
-from governance.models import AuditEvent
 from tests.conftest import PASSWORD
 
 VALID = {"name": "Gamma Care", "slug": "gamma", "email": "Founder@Gamma.test", "password": PASSWORD}

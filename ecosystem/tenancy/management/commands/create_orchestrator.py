@@ -3,7 +3,7 @@ import getpass
 from django.core.management.base import BaseCommand, CommandError
 
 from ecosystem.core.errors import FieldErrors
-from ecosystem.tenancy.links import tenant_url
+from ecosystem.core.links import tenant_url
 from ecosystem.tenancy.services import orchestrator_signup
 
 

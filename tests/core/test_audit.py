@@ -1,8 +1,8 @@
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from governance.models import AuditEvent
-from governance.services import audit_record
+from ecosystem.core.audit import audit_record
+from ecosystem.core.models import AuditEvent
 
 
 def test_audit_record_keeps_who_what_which_object_before_after_ip_and_when(alpha, alpha_admin):
@@ -30,8 +30,8 @@ def test_the_database_refuses_to_update_or_delete_audit_events(alpha, alpha_admi
     event = audit_record(actor=alpha_admin, action="x.done")
 
     for statement in (
-        "UPDATE governance_auditevent SET action = 'forged'",
-        "DELETE FROM governance_auditevent",
+        "UPDATE core_auditevent SET action = 'forged'",
+        "DELETE FROM core_auditevent",
     ):
         with (
             pytest.raises(DatabaseError, match="audit events are append-only"),

@@ -5,7 +5,8 @@ from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from ecosystem.accounts.models import Role, User
+from ecosystem.accounts.models import User
+from ecosystem.core.roles import Role
 from ecosystem.tenancy.models import Domain, Orchestrator
 from ecosystem.tenancy.services import orchestrator_signup, public_tenant_ensure, tenant_domain
 from partners import services as partner_services
@@ -99,7 +100,9 @@ class Command(BaseCommand):
                 "description": f"{name}: {', '.join(tags)}.",
             })  # fmt: skip
             if status in ("active", "onboarding"):
-                partner_services._transition(actor=admin, partner=partner, to=status)
+                partner_services.partner_start_onboarding(actor=admin, partner=partner)
+                if status == "active":
+                    partner_services.partner_activate(actor=admin, partner=partner)
             if status == "active":
                 expires = today + dt.timedelta(days=20 if external_id == "CAR-002" else 540)
                 partner_services.agreement_create(actor=admin, partner=partner, data={

@@ -1,19 +1,22 @@
+"""Absolute links to a tenant's site, for mails and redirects across hosts."""
+
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
+from django.db import connection
 from django.http import HttpRequest
 
-from .models import Orchestrator
 
-
-def tenant_url(orchestrator: Orchestrator, path: str = "/", request: HttpRequest | None = None) -> str:
-    """Absolute URL on the tenant's primary domain.
+def tenant_url(tenant: Any, path: str = "/", request: HttpRequest | None = None) -> str:
+    """Absolute URL of `path` on `tenant`'s primary domain.
 
     With a request, its scheme and port are kept (the person stays on the
     server they used); without one (mails sent by workers), SITE_SCHEME and
     SITE_PORT say where the site is served.
     """
-    domain = orchestrator.get_primary_domain().domain
+    domain = tenant.get_primary_domain().domain
     if request is not None:
         scheme = request.scheme
         port = request.get_port()
@@ -22,3 +25,8 @@ def tenant_url(orchestrator: Orchestrator, path: str = "/", request: HttpRequest
         scheme, port, default = settings.SITE_SCHEME, settings.SITE_PORT, ""
     netloc = domain if not port or port == default else f"{domain}:{port}"
     return f"{scheme}://{netloc}{path}"
+
+
+def site_url(path: str = "/", request: HttpRequest | None = None) -> str:
+    """Absolute URL of `path` on the current tenant's site (needs a tenant schema)."""
+    return tenant_url(connection.tenant, path, request)
