@@ -118,10 +118,22 @@ def partner_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*STAFF)
 def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail_page(request, pk)
+
+
+def _detail_page(
+    request: HttpRequest,
+    pk: int,
+    *,
+    agreement_form: AgreementForm | None = None,
+    invitation_form: PartnerInvitationForm | None = None,
+) -> HttpResponse:
+    """The partner page; a form that failed comes back bound, with its errors under its fields (400)."""
     try:
         partner = selectors.partner_detail(pk, viewer=request.user)
     except Partner.DoesNotExist:
         raise Http404 from None
+    failed = any(form is not None and form.errors for form in (agreement_form, invitation_form))
     context = {
         "partner": partner,
         "agreement_state": selectors.horizon_state(partner.agreement_horizon),
@@ -130,11 +142,11 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "events": audit_events_for(partner)[:50],
         "can_manage": has_role(request.user, MANAGERS),
         "reason_form": ReasonForm(),
-        "agreement_form": AgreementForm(),
-        "invitation_form": PartnerInvitationForm(),
+        "agreement_form": agreement_form or AgreementForm(),
+        "invitation_form": invitation_form or PartnerInvitationForm(),
         "transitions": services.TRANSITIONS[partner.status],
     }
-    return render(request, "partners/detail.html", context)
+    return render(request, "partners/detail.html", context, status=400 if failed else 200)
 
 
 @require_POST
@@ -167,21 +179,18 @@ def partner_lifecycle(request: HttpRequest, pk: int, change: str) -> HttpRespons
 def agreement_new(request: HttpRequest, pk: int) -> HttpResponse:
     partner = _visible_partner(request, pk)
     form = AgreementForm(request.POST, request.FILES)
-    try:
-        if not form.is_valid():
-            raise FieldErrors({field: list(errors) for field, errors in form.errors.items()})
-        services.agreement_create(
-            actor=request.user, partner=partner, data=form.cleaned_data,
-            document=form.cleaned_data["document"], ip=client_ip(request),
-        )  # fmt: skip
-    except FieldErrors as error:
-        for field, errors in error.errors.items():
-            label = AgreementForm.base_fields[field].label if field in AgreementForm.base_fields else ""
-            for message in errors:
-                messages.error(request, f"{label}: {message}" if label else message)
-    else:
-        messages.success(request, _("Agreement added."))
-    return redirect("partners:detail", pk=pk)
+    if form.is_valid():
+        try:
+            services.agreement_create(
+                actor=request.user, partner=partner, data=form.cleaned_data,
+                document=form.cleaned_data["document"], ip=client_ip(request),
+            )  # fmt: skip
+        except FieldErrors as error:
+            form_errors_from(form, error)
+        else:
+            messages.success(request, _("Agreement added."))
+            return redirect("partners:detail", pk=pk)
+    return _detail_page(request, pk, agreement_form=form)
 
 
 def agreement_document(request: HttpRequest, pk: int) -> HttpResponse:
@@ -200,20 +209,20 @@ def agreement_document(request: HttpRequest, pk: int) -> HttpResponse:
 def partner_invite(request: HttpRequest, pk: int) -> HttpResponse:
     partner = _visible_partner(request, pk)
     form = PartnerInvitationForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
-        return redirect("partners:detail", pk=pk)
-    try:
-        issued = accounts_services.invitation_create(
-            actor=request.user, partner=partner, ip=client_ip(request), **form.cleaned_data
-        )
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Invitation sent to %(email)s.") % {"email": issued.invitation.email})
-    return redirect("partners:detail", pk=pk)
+    if form.is_valid():
+        try:
+            issued = accounts_services.invitation_create(
+                actor=request.user, partner=partner, ip=client_ip(request), **form.cleaned_data
+            )
+        except FieldErrors as error:
+            form_errors_from(form, error)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return redirect("partners:detail", pk=pk)
+        else:
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": issued.invitation.email})
+            return redirect("partners:detail", pk=pk)
+    return _detail_page(request, pk, invitation_form=form)
 
 
 @role_required(*MANAGERS)

@@ -4,6 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from ecosystem.accounts.models import Invitation
 from ecosystem.core.models import AuditEvent
 from partners.models import Agreement, EcosystemProfile, Partner, Tier, ValueProposition
 from tests.conftest import login
@@ -158,12 +159,10 @@ def test_agreements_are_added_with_a_checked_document_and_downloaded_by_the_righ
     fake = client.post(
         f"/partners/{cast['medisol'].pk}/agreements/",
         {**base, "document": SimpleUploadedFile("x.pdf", b"MZ not a pdf")},
-        follow=True,
     )
     wrong_type = client.post(
         f"/partners/{cast['medisol'].pk}/agreements/",
         {**base, "document": SimpleUploadedFile("x.exe", b"MZ")},
-        follow=True,
     )
     ok = client.post(
         f"/partners/{cast['medisol'].pk}/agreements/",
@@ -171,8 +170,11 @@ def test_agreements_are_added_with_a_checked_document_and_downloaded_by_the_righ
         follow=True,
     )
 
-    assert "does not match its .pdf name" in fake.content.decode()
-    assert "Attach a PDF, PNG, JPEG or DOCX file." in wrong_type.content.decode()
+    assert fake.status_code == 400 and fake.context["agreement_form"].errors == {
+        "document": ["The file's content does not match its .pdf name."]
+    }
+    assert wrong_type.status_code == 400 and "Attach a PDF, PNG, JPEG or DOCX file." in wrong_type.content.decode()
+    assert 'value="P-1"' in wrong_type.content.decode()  # what was typed is kept
     assert "Agreement added." in ok.content.decode()
     agreement = Agreement.objects.get()
     assert agreement.state == "expiring"
@@ -273,3 +275,14 @@ def test_portal_team_lists_colleagues_and_only_the_partner_admin_invites(
     assert mailoutbox[0].to == ["new@medisol.test"]
     assert member.status_code == 403
     assert "sam@medisol.test" not in page and "clara@carevia.test" in page
+
+
+def test_a_failed_invitation_on_the_partner_page_keeps_what_was_typed(as_user, cast):
+    client = as_user(cast["manager"])
+
+    response = client.post(f"/partners/{cast['medisol'].pk}/invitations/", {"email": "lea@", "role": "partner_member"})
+
+    assert response.status_code == 400
+    assert response.context["invitation_form"].errors == {"email": ["Enter a valid email address."]}
+    assert 'value="lea@"' in response.content.decode()
+    assert not Invitation.objects.exists()
