@@ -1,0 +1,163 @@
+"""Every refusal of the partner services, with its exact message, and nothing written."""
+
+import datetime as dt
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from ecosystem.core.errors import FieldErrors, NotAllowed
+from ecosystem.core.models import AuditEvent
+from partners import services
+from partners.models import Agreement, EcosystemProfile, Partner, Tier, ValueProposition
+
+NEW = {"name": "Orthomed", "role": "supplier"}
+
+
+@pytest.mark.parametrize(
+    ("competitors", "errors"),
+    [
+        (["x"], ["Give partner ids."]),
+        ([987654], ["No partner with id 987654."]),
+    ],
+)
+def test_competitors_must_be_existing_partner_ids(cast, competitors, errors):
+    with pytest.raises(FieldErrors) as refused:
+        services.partner_create(actor=cast["manager"], data={**NEW, "competitors": competitors})
+
+    assert refused.value.errors == {"competitors": errors}
+    assert not Partner.objects.filter(name="Orthomed").exists()
+
+
+def test_a_partner_cannot_compete_with_itself_nor_take_another_ones_external_id(cast):
+    medisol = cast["medisol"]
+
+    with pytest.raises(FieldErrors) as refused:
+        services.partner_update(
+            actor=cast["manager"], partner=medisol, data={"competitors": [medisol.pk], "external_id": "CAR"}
+        )
+
+    assert refused.value.errors == {
+        "competitors": ["A partner cannot compete with itself."],
+        "external_id": ["Another partner has this external id."],
+    }
+    assert Partner.objects.get(pk=medisol.pk).external_id == "MED"
+    assert list(medisol.competitors.all()) == [cast["carevia"]]
+
+
+def test_an_update_that_changes_nothing_writes_no_audit_event(cast):
+    before = AuditEvent.objects.count()
+
+    services.partner_update(actor=cast["manager"], partner=cast["finamed"], data={"name": "Finamed"})
+
+    assert AuditEvent.objects.count() == before
+
+
+def test_a_partner_admin_changes_only_its_own_allowed_fields(cast):
+    with pytest.raises(FieldErrors) as refused:
+        services.partner_update(actor=cast["sam"], partner=cast["medisol"], data={"notes": "x", "name": "Y"})
+    with pytest.raises(FieldErrors) as competitors:
+        services.partner_update(actor=cast["sam"], partner=cast["medisol"], data={"competitors": []})
+    with pytest.raises(NotAllowed):
+        services.partner_update(actor=cast["sam"], partner=cast["carevia"], data={"website": "https://x.example"})
+
+    assert refused.value.errors == {
+        "name": ["You cannot change this field."],
+        "notes": ["You cannot change this field."],
+    }
+    assert competitors.value.errors == {"competitors": ["You cannot change this field."]}
+    medisol, carevia = Partner.objects.get(pk=cast["medisol"].pk), Partner.objects.get(pk=cast["carevia"].pk)
+    assert (medisol.name, medisol.notes, carevia.website) == (
+        "Medisol",
+        "private orchestrator note",
+        cast["carevia"].website,
+    )
+
+
+def test_an_unknown_lifecycle_action_is_refused(cast):
+    with pytest.raises(FieldErrors) as refused:
+        services.partner_lifecycle_change(actor=cast["manager"], partner=cast["medisol"], action="delete")
+
+    assert refused.value.errors == {"action": ["Unknown action."]}
+    assert Partner.objects.get(pk=cast["medisol"].pk).status == "active"
+
+
+def test_onboarding_starts_only_from_invited(cast):
+    services.partner_start_onboarding(actor=cast["manager"], partner=cast["medisol"])  # active: unchanged
+
+    assert Partner.objects.get(pk=cast["medisol"].pk).status == "active"
+    assert not AuditEvent.objects.filter(action="partner.onboarding").exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "errors"),
+    [
+        ({"kind": "lease", "reference": "R", "signed_on": "2026-01-01"}, {"kind": ["Choose a kind of agreement."]}),
+        ({"kind": "nda", "reference": " ", "signed_on": "2026-01-01"}, {"reference": ["This field is required."]}),
+        (
+            {"kind": "nda", "reference": "R" * 101, "signed_on": "2026-01-01"},
+            {"reference": ["At most 100 characters."]},
+        ),
+        ({"kind": "nda", "reference": "R", "signed_on": "2026-02-30"}, {"signed_on": ["Enter a date as YYYY-MM-DD."]}),
+        ({"kind": "nda", "reference": "R", "signed_on": "soon"}, {"signed_on": ["Enter a date as YYYY-MM-DD."]}),
+        ({"kind": "nda", "reference": "R"}, {"signed_on": ["This field is required."]}),
+        (
+            {"kind": "nda", "reference": "R", "signed_on": "2026-05-01", "expires_on": "2026-04-01"},
+            {"expires_on": ["An agreement cannot expire before it is signed."]},
+        ),
+    ],
+)
+def test_agreement_input_is_checked_field_by_field(cast, data, errors):
+    with pytest.raises(FieldErrors) as refused:
+        services.agreement_create(actor=cast["manager"], partner=cast["medisol"], data=data)
+
+    assert refused.value.errors == errors
+    assert not Agreement.objects.exists()
+    assert Partner.objects.get(pk=cast["medisol"].pk).agreement_horizon is None
+
+
+def test_an_oversized_agreement_document_is_refused(cast, settings):
+    settings.AGREEMENT_DOCUMENT_MAX_BYTES = 1_048_576
+    big = SimpleUploadedFile("a.pdf", b"%PDF" + b"0" * 1_300_000)
+
+    with pytest.raises(FieldErrors) as refused:
+        services.agreement_create(
+            actor=cast["manager"], partner=cast["medisol"],
+            data={"kind": "nda", "reference": "R", "signed_on": dt.date(2026, 1, 1)}, document=big,
+        )  # fmt: skip
+
+    assert refused.value.errors == {"document": ["The file is 1.2 MB; the limit is 1 MB."]}
+    assert not Agreement.objects.exists()
+
+
+@pytest.mark.parametrize("name", ["", "x" * 61])
+def test_a_tier_needs_a_short_name(cast, name):
+    with pytest.raises(FieldErrors) as refused:
+        services.tier_create(actor=cast["manager"], name=name)
+
+    assert refused.value.errors == {"name": ["Give the tier a name of at most 60 characters."]}
+    assert not Tier.objects.exists()
+
+
+def test_the_profile_refuses_long_texts_and_unknown_roles_and_keeps_what_was_there(cast):
+    services.ecosystem_profile_update(actor=cast["admin"], mission="Equip", propositions={"supplier": ("a", "b")})
+
+    with pytest.raises(FieldErrors) as refused:
+        services.ecosystem_profile_update(
+            actor=cast["admin"], mission="m" * 2001, propositions={"supplier": ("x" * 1001, ""), "robot": ("", "")}
+        )
+
+    assert refused.value.errors == {
+        "mission": ["At most 2000 characters."],
+        "propositions": ["At most 1000 characters per text.", "Unknown role: robot."],
+    }
+    assert EcosystemProfile.objects.get().mission == "Equip"
+    assert ValueProposition.objects.get(role="supplier").offers == "a"
+
+
+def test_an_unchanged_profile_writes_no_audit_event(cast):
+    services.ecosystem_profile_update(actor=cast["admin"], mission="Equip", propositions={"supplier": ("a", "b")})
+    before = AuditEvent.objects.count()
+
+    services.ecosystem_profile_update(actor=cast["admin"], mission="Equip", propositions={"supplier": ("a", "b")})
+
+    assert AuditEvent.objects.count() == before
