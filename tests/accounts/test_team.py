@@ -8,7 +8,7 @@ from django_tenants.utils import schema_context
 from ecosystem.accounts.models import Invitation, User
 from ecosystem.accounts.services import invitation_create
 from governance.models import AuditEvent
-from tests.conftest import PASSWORD, admin_of, login, make_user
+from tests.conftest import PASSWORD, admin_of, audit_actions, login, make_user
 
 
 @pytest.fixture
@@ -63,14 +63,22 @@ def test_admin_invites_a_manager_who_accepts_and_lands_on_the_dashboard(
         ({"email": "x@alpha.test", "role": "partner_admin"}, "role", "Select a valid choice."),
     ],
 )
-def test_invitation_form_refuses_bad_input_and_creates_nothing(admin_client, mailoutbox, data, field, message):
-    response = admin_client.post("/accounts/team/", data)
+def test_invitation_form_refuses_bad_input_and_creates_nothing(
+    admin_client, mailoutbox, django_capture_on_commit_callbacks, data, field, message
+):
+    with schema_context("alpha"):
+        trail = audit_actions()
+
+    # The mail leaves on commit: run the callbacks, or an empty outbox proves nothing.
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = admin_client.post("/accounts/team/", data)
 
     assert response.status_code == 400
     assert any(str(e).startswith(message) for e in response.context["form"].errors[field])
     with schema_context("alpha"):
         assert Invitation.objects.count() == 0
-    assert mailoutbox == []
+        assert audit_actions() == trail
+    assert (callbacks, mailoutbox) == ([], [])
 
 
 def test_a_second_pending_invitation_for_the_same_email_is_refused(alpha, alpha_admin):
