@@ -89,6 +89,7 @@ def test_a_second_pending_invitation_for_the_same_email_is_refused(alpha, alpha_
         invitation_create(actor=alpha_admin, email="dup@alpha.test", role="reviewer")
 
     assert error.value.errors == {"email": ["dup@alpha.test already has a pending invitation: resend it instead."]}
+    assert list(Invitation.objects.values_list("email", "role")) == [("dup@alpha.test", "manager")]
 
 
 @pytest.mark.parametrize("role", ["manager", "reviewer"])
@@ -218,12 +219,14 @@ def test_role_change_refuses_a_bad_role_and_self_demotion(alpha, alpha_admin, ad
 def test_a_manager_cannot_change_roles(alpha, alpha_client):
     reviewer = make_user(alpha, "reviewer")
     login(alpha_client, alpha, make_user(alpha, "manager"))
+    trail = audit_actions()
 
     response = alpha_client.post(f"/accounts/team/users/{reviewer.pk}/role/", {"role": "admin"})
 
     assert response.status_code == 403
     with schema_context("alpha"):
         assert User.objects.get(pk=reviewer.pk).role == "reviewer"
+        assert audit_actions() == trail
 
 
 def test_deactivate_and_reactivate_from_the_team_page(alpha, admin_client):
@@ -246,9 +249,13 @@ def test_the_last_admin_cannot_be_removed(alpha, alpha_admin):
 
     other_admin = make_user(alpha, "admin")
     user_deactivate(actor=other_admin, user=alpha_admin)
+    trail = audit_actions()
 
     with pytest.raises(Conflict, match="at least one active administrator"):
         user_deactivate(actor=alpha_admin, user=other_admin)
+
+    assert User.objects.get(pk=other_admin.pk).is_active is True
+    assert audit_actions() == trail
 
 
 def test_team_page_lists_members_and_invitations_in_constant_queries(

@@ -4,6 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from ecosystem.accounts.models import Invitation
 from governance.models import AuditEvent
 from partners.models import Agreement, EcosystemProfile, Partner, Tier, ValueProposition
 from tests.conftest import login
@@ -272,4 +273,6 @@ def test_portal_team_lists_colleagues_and_only_the_partner_admin_invites(
     assert invited.status_code == 302
     assert mailoutbox[0].to == ["new@medisol.test"]
     assert member.status_code == 403
+    assert list(Invitation.objects.values_list("email", flat=True)) == ["new@medisol.test"]
+    assert len(mailoutbox) == 1
     assert "sam@medisol.test" not in page and "clara@carevia.test" in page
