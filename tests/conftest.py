@@ -37,6 +37,10 @@ def tenants(django_db_setup, django_db_blocker):
     from ecosystem.tenancy.models import Orchestrator
     from ecosystem.tenancy.services import orchestrator_signup, public_tenant_ensure
 
+    if not settings.DATABASES["default"]["NAME"].startswith("test_"):
+        # pytest-django creates the test database only when a selected test asks
+        # for `db`; tests using `committed` alone would write to the real one.
+        pytest.fail("No test database: select at least one test that uses `db` along with this one.")
     with django_db_blocker.unblock():
         public_tenant_ensure()
         for slug, name in TENANTS.items():
@@ -118,6 +122,21 @@ def login(client: Client, tenant, user) -> Client:
 @pytest.fixture
 def alpha_admin(alpha):
     return admin_of(alpha)
+
+
+def audit_actions() -> list[str]:
+    """The actions of the current tenant's audit trail, oldest first. A refused
+    request leaves this list as it was. (The one place the tests name the audit model.)"""
+    from ecosystem.core.models import AuditEvent
+
+    return list(AuditEvent.objects.order_by("id").values_list("action", flat=True))
+
+
+def flash_messages(response) -> list[str]:
+    """The messages a page queued for the next page it redirects to."""
+    from django.contrib.messages import get_messages
+
+    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 # --- the real Celery worker ------------------------------------------------

@@ -8,7 +8,7 @@ from django_tenants.utils import schema_context
 from ecosystem.accounts.models import Invitation, User
 from ecosystem.accounts.services import invitation_create
 from ecosystem.core.models import AuditEvent
-from tests.conftest import PASSWORD, admin_of, login, make_user
+from tests.conftest import PASSWORD, admin_of, audit_actions, login, make_user
 
 
 @pytest.fixture
@@ -63,14 +63,22 @@ def test_admin_invites_a_manager_who_accepts_and_lands_on_the_dashboard(
         ({"email": "x@alpha.test", "role": "partner_admin"}, "role", "Select a valid choice."),
     ],
 )
-def test_invitation_form_refuses_bad_input_and_creates_nothing(admin_client, mailoutbox, data, field, message):
-    response = admin_client.post("/accounts/team/", data)
+def test_invitation_form_refuses_bad_input_and_creates_nothing(
+    admin_client, mailoutbox, django_capture_on_commit_callbacks, data, field, message
+):
+    with schema_context("alpha"):
+        trail = audit_actions()
+
+    # The mail leaves on commit: run the callbacks, or an empty outbox proves nothing.
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = admin_client.post("/accounts/team/", data)
 
     assert response.status_code == 400
     assert any(str(e).startswith(message) for e in response.context["form"].errors[field])
     with schema_context("alpha"):
         assert Invitation.objects.count() == 0
-    assert mailoutbox == []
+        assert audit_actions() == trail
+    assert (callbacks, mailoutbox) == ([], [])
 
 
 def test_a_second_pending_invitation_for_the_same_email_is_refused(alpha, alpha_admin):
@@ -81,6 +89,7 @@ def test_a_second_pending_invitation_for_the_same_email_is_refused(alpha, alpha_
         invitation_create(actor=alpha_admin, email="dup@alpha.test", role="reviewer")
 
     assert error.value.errors == {"email": ["dup@alpha.test already has a pending invitation: resend it instead."]}
+    assert list(Invitation.objects.values_list("email", "role")) == [("dup@alpha.test", "manager")]
 
 
 @pytest.mark.parametrize("role", ["manager", "reviewer"])
@@ -210,12 +219,14 @@ def test_role_change_refuses_a_bad_role_and_self_demotion(alpha, alpha_admin, ad
 def test_a_manager_cannot_change_roles(alpha, alpha_client):
     reviewer = make_user(alpha, "reviewer")
     login(alpha_client, alpha, make_user(alpha, "manager"))
+    trail = audit_actions()
 
     response = alpha_client.post(f"/accounts/team/users/{reviewer.pk}/role/", {"role": "admin"})
 
     assert response.status_code == 403
     with schema_context("alpha"):
         assert User.objects.get(pk=reviewer.pk).role == "reviewer"
+        assert audit_actions() == trail
 
 
 def test_deactivate_and_reactivate_from_the_team_page(alpha, admin_client):
@@ -238,9 +249,13 @@ def test_the_last_admin_cannot_be_removed(alpha, alpha_admin):
 
     other_admin = make_user(alpha, "admin")
     user_deactivate(actor=other_admin, user=alpha_admin)
+    trail = audit_actions()
 
     with pytest.raises(Conflict, match="at least one active administrator"):
         user_deactivate(actor=alpha_admin, user=other_admin)
+
+    assert User.objects.get(pk=other_admin.pk).is_active is True
+    assert audit_actions() == trail
 
 
 def test_team_page_lists_members_and_invitations_in_constant_queries(

@@ -5,7 +5,7 @@ from rest_framework.authtoken.models import Token
 
 from ecosystem.core.models import AuditEvent
 from partners.models import Partner, Tier
-from tests.conftest import admin_of
+from tests.conftest import admin_of, audit_actions
 from tests.partners.conftest import PartnerFactory, api
 
 
@@ -111,12 +111,17 @@ def test_create_refuses_bad_input_on_the_right_field_and_writes_nothing(alpha_cl
 
 @pytest.mark.parametrize("who", ["reviewer", "sam", "mia"])
 def test_lower_roles_cannot_create_partners(alpha_client, cast, who):
+    partners, trail = Partner.objects.count(), audit_actions()
+
     response = api(alpha_client, cast[who]).post(
         "/api/partners/", {"name": "X", "role": "supplier"}, content_type="application/json"
     )
 
     assert response.status_code == 403
+    assert response.json() == {"detail": "You do not have permission to perform this action."}
+    assert Partner.objects.count() == partners
     assert not Partner.objects.filter(name="X").exists()
+    assert audit_actions() == trail
 
 
 def test_a_token_of_another_tenant_is_refused_and_changes_nothing(alpha, beta, cast, beta_client):
@@ -167,11 +172,16 @@ def test_a_partner_admin_edits_allowed_fields_of_its_own_partner_only(alpha_clie
 
 
 def test_a_partner_member_cannot_edit(alpha_client, cast):
+    trail = audit_actions()
+
     response = api(alpha_client, cast["mia"]).patch(
         f"/api/partners/{cast['medisol'].pk}/", {"description": "x"}, content_type="application/json"
     )
 
     assert response.status_code == 403
+    assert response.json() == {"detail": "You do not have permission to perform this action."}
+    assert Partner.objects.get(pk=cast["medisol"].pk).description == ""
+    assert audit_actions() == trail
 
 
 def test_update_records_before_and_after(alpha_client, cast):
@@ -215,15 +225,19 @@ def test_lifecycle_moves_through_allowed_transitions_only(alpha_client, cast):
 
 
 def test_reviewers_and_partners_cannot_change_the_lifecycle(alpha_client, cast):
+    trail = audit_actions()
+
     for who in ("reviewer", "sam"):
         response = api(alpha_client, cast[who]).post(f"/api/partners/{cast['medisol'].pk}/activate/")
         assert response.status_code == 403
     response = alpha_client.post(
         f"/api/partners/{cast['medisol'].pk}/suspend/", {"reason": "x"}, content_type="application/json"
     )
+
     assert response.status_code == 403
     cast["medisol"].refresh_from_db()
-    assert cast["medisol"].status == "active"
+    assert (cast["medisol"].status, cast["medisol"].status_reason) == ("active", "")
+    assert audit_actions() == trail
 
 
 def test_suspending_a_partner_ends_its_users_sessions_and_tokens_at_once(alpha, alpha_client, cast):
@@ -269,6 +283,7 @@ def test_tiers_list_and_create(alpha_client, cast):
     assert duplicate.status_code == 400
     assert [t["name"] for t in listing.json()] == ["Gold"]
     assert partner.status_code == 403
+    assert list(Tier.objects.values_list("name", flat=True)) == ["Gold"]
 
 
 def test_staff_and_partner_views_of_agreements(alpha_client, cast):

@@ -33,6 +33,7 @@ def test_a_partner_admin_gets_the_same_answer_for_unknown_and_foreign_partner_id
 
     assert (foreign.status_code, unknown.status_code) == (403, 403)
     assert foreign.json() == unknown.json()
+    assert not Invitation.objects.exists()
 
 
 def test_a_deactivated_then_reactivated_user_does_not_get_old_sessions_back(alpha, cast):
@@ -125,6 +126,7 @@ def test_a_json_array_body_and_odd_query_ids_are_refused_cleanly(alpha_client, c
     superscript = client.get("/api/agreements/?partner=%C2%B2")
 
     assert array.status_code == 400
+    assert not Agreement.objects.exists()
     assert superscript.status_code == 400 and superscript.json() == {"partner": ["Give a partner id."]}
 
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from ecosystem.accounts.models import Invitation, User
 from ecosystem.core.models import AuditEvent, TenantSettings
 from partners.models import Partner
-from tests.conftest import PASSWORD, login
+from tests.conftest import PASSWORD, audit_actions, login
 from tests.partners.conftest import api
 
 
@@ -191,11 +191,14 @@ def test_a_suspended_partner_receives_no_invitation_and_pending_links_stop_worki
 
     assert refused.status_code == 409
     assert refused.json()["detail"] == "Carevia is suspended: it cannot receive invitations."
+    assert not Invitation.objects.filter(email="t@carevia.test").exists()
     assert pending.status_code == 409 and pending.json()["detail"] == "This invitation is no longer valid."
     assert not User.objects.filter(email="s@carevia.test").exists()
 
 
 def test_accept_with_bad_input(alpha_client, cast):
+    users, trail = User.objects.count(), audit_actions()
+
     missing = alpha_client.post("/api/invitations/accept/", {}, content_type="application/json")
     unknown = alpha_client.post(
         "/api/invitations/accept/", {"token": "nope", "password": PASSWORD}, content_type="application/json"
@@ -203,6 +206,8 @@ def test_accept_with_bad_input(alpha_client, cast):
 
     assert missing.status_code == 400 and set(missing.json()) == {"token", "password"}
     assert unknown.status_code == 409 and unknown.json()["detail"] == "This invitation link is not valid."
+    assert User.objects.count() == users
+    assert audit_actions() == trail
 
 
 def test_staff_invite_from_the_partner_page(alpha, alpha_client, cast, mailoutbox, django_capture_on_commit_callbacks):

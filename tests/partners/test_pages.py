@@ -274,6 +274,8 @@ def test_portal_team_lists_colleagues_and_only_the_partner_admin_invites(
     assert invited.status_code == 302
     assert mailoutbox[0].to == ["new@medisol.test"]
     assert member.status_code == 403
+    assert list(Invitation.objects.values_list("email", flat=True)) == ["new@medisol.test"]
+    assert len(mailoutbox) == 1
     assert "sam@medisol.test" not in page and "clara@carevia.test" in page
 
 

@@ -2,13 +2,15 @@
 host, or by a role that may not: refused, and nothing changes."""
 
 import pytest
+from django.core.files.base import ContentFile
 from django.test import Client
 from django_tenants.utils import schema_context
 from rest_framework.authtoken.models import Token
 
 from ecosystem.accounts.models import Invitation
 from partners.models import Agreement, Partner, Tier
-from tests.conftest import login
+from tests.conftest import login, make_user
+from tests.partners.conftest import api
 
 API_CALLS = [
     ("get", "/api/partners/"),
@@ -24,6 +26,7 @@ API_CALLS = [
     ("get", "/api/invitations/"),
     ("post", "/api/invitations/"),
 ]
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
 PAGES = ["/partners/", "/partners/{id}/", "/partners/{id}/edit/", "/partners/new/", "/partners/import/",
          "/partners/tiers/", "/partners/ecosystem/", "/portal/", "/portal/profile/", "/portal/team/", "/portal/participants/"]  # fmt: skip
 
@@ -64,8 +67,6 @@ def test_alphas_session_is_anonymous_on_beta_for_every_partner_page(alpha, alpha
 
 @pytest.mark.parametrize("who", ["reviewer", "sam", "mia"])
 def test_lower_roles_cannot_add_agreements(alpha, alpha_client, cast, who):
-    from tests.partners.conftest import api
-
     response = api(alpha_client, cast[who]).post(
         "/api/agreements/", {"partner": cast["medisol"].pk, "kind": "nda", "reference": "N", "signed_on": "2026-01-01"},
         content_type="application/json",
@@ -79,12 +80,26 @@ def test_lower_roles_cannot_add_agreements(alpha, alpha_client, cast, who):
     assert not Agreement.objects.exists()
 
 
-def test_a_partner_user_cannot_read_another_partners_agreement_document(alpha, alpha_client, cast):
-    agreement = Agreement.objects.create(partner=cast["finamed"], kind="nda", reference="N", signed_on="2026-01-01")
-    login(alpha_client, alpha, cast["sam"])
+def test_an_agreement_document_is_served_to_its_partner_and_staff_but_not_to_another_partner(
+    alpha, alpha_client, cast, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    agreement = Agreement(partner=cast["finamed"], kind="nda", reference="N", signed_on="2026-01-01")
+    agreement.document.save("nda.pdf", ContentFile(PDF), save=True)
+    fiona = make_user(alpha, "partner_member", email="fiona@finamed.test", partner=cast["finamed"])
+    url = f"/partners/agreements/{agreement.pk}/document/"
 
-    assert alpha_client.get(f"/partners/agreements/{agreement.pk}/document/").status_code == 404
-    assert alpha_client.get(f"/api/agreements/{agreement.pk}/").status_code == 404
+    owner = login(Client(HTTP_HOST="alpha.localhost"), alpha, fiona).get(url)
+    staff = login(Client(HTTP_HOST="alpha.localhost"), alpha, cast["reviewer"]).get(url)
+    other = login(Client(HTTP_HOST="alpha.localhost"), alpha, cast["sam"]).get(url)
+    other_api = api(alpha_client, cast["sam"]).get(f"/api/agreements/{agreement.pk}/")
+    owner_api = api(alpha_client, fiona).get(f"/api/agreements/{agreement.pk}/")
+
+    assert (owner.status_code, b"".join(owner.streaming_content)) == (200, PDF)
+    assert (staff.status_code, b"".join(staff.streaming_content)) == (200, PDF)
+    assert other.status_code == 404
+    assert other_api.status_code == 404
+    assert (owner_api.status_code, owner_api.json()["document"]) == (200, url)
 
 
 def test_an_anonymous_visitor_is_sent_to_login_for_a_document(alpha, alpha_client, cast):

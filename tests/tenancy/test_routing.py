@@ -1,6 +1,7 @@
 import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
+from rest_framework.authtoken.models import Token
 
 from ecosystem.core.models import AuditEvent
 from ecosystem.tenancy.models import Orchestrator
@@ -47,6 +48,7 @@ def test_suspended_tenant_shows_a_notice_and_its_api_answers_403(alpha, alpha_cl
     assert api.json() == {"detail": "This ecosystem is suspended.", "code": "tenant_suspended"}
     assert token.status_code == 403
     with schema_context("alpha"):
+        assert not Token.objects.exists()
         event = AuditEvent.objects.get(action="orchestrator.suspended")
         assert event.after == {"status": "suspended", "reason": "Unpaid invoice"}
         assert event.actor_label == "platform operator op@x.test"
