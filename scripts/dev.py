@@ -13,7 +13,6 @@ which the settings read, so `manage.py` works by hand afterwards.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import socket
@@ -169,29 +168,10 @@ def test(args: list[str]) -> None:
     if whole:  # the whole suite also measures coverage (with branches) and holds the floor
         args = ["--cov", "--cov-report=term", f"--cov-fail-under={COVERAGE_FLOOR}"]
     result = subprocess.run([sys.executable, "-m", "pytest", *args], cwd=ROOT, env={**env, "DJANGO_ENV": "test"})
-    if whole:
-        coverage_summary()
     sys.exit(result.returncode)
 
 
 COVERAGE_FLOOR = 90
-
-
-def coverage_summary() -> None:
-    """Lines, branches and both together, as coverage.py counts them (`[tool.coverage]`)."""
-    out = ROOT / "test-output"
-    out.mkdir(exist_ok=True)
-    report = out / "coverage.json"
-    done = subprocess.run([str(BIN / "coverage"), "json", "-q", "-o", str(report)], cwd=ROOT)
-    if done.returncode or not report.exists():
-        return
-    totals = json.loads(report.read_text())["totals"]
-    lines = 100 * totals["covered_lines"] / max(totals["num_statements"], 1)
-    branches = 100 * totals["covered_branches"] / max(totals["num_branches"], 1)
-    say(
-        f"coverage of ecosystem/, partners/, governance/: lines {lines:.1f} %, branches {branches:.1f} %, "
-        f"together {totals['percent_covered']:.1f} % (floor {COVERAGE_FLOOR} %)"
-    )
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ more tenants inside that transaction: PostgreSQL rolls their schemas back too.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -193,3 +194,22 @@ def committed(django_db_blocker, tenants):
         for cleanup in reversed(cleanups):
             cleanup()
         connection.set_schema_to_public()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_terminal_summary(terminalreporter, config):
+    """With --cov: lines and branches apart (pytest-cov prints them together), and test-output/coverage.json."""
+    plugin = config.pluginmanager.getplugin("_cov")
+    controller = getattr(plugin, "cov_controller", None)
+    if controller is None or getattr(plugin, "cov_total", None) is None:
+        return
+    report = ROOT / "test-output" / "coverage.json"
+    report.parent.mkdir(exist_ok=True)
+    controller.cov.json_report(outfile=str(report))
+    totals = json.loads(report.read_text())["totals"]
+    lines = 100 * totals["covered_lines"] / max(totals["num_statements"], 1)
+    branches = 100 * totals["covered_branches"] / max(totals["num_branches"], 1)
+    terminalreporter.write_line(
+        f"coverage of ecosystem/, partners/, governance/: lines {lines:.1f} %, branches {branches:.1f} %, "
+        f"together {totals['percent_covered']:.1f} %"
+    )
