@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from ecosystem.accounts.models import PARTNER_ROLES, Role
 from ecosystem.core.api import EVERYONE, STAFF, TenantViewSet
 from ecosystem.core.errors import FieldErrors
+from ecosystem.core.openapi import AnyOf
 from ecosystem.core.views import client_ip
 
 from . import csv_io, selectors, services
@@ -84,6 +85,19 @@ class ImportSerializer(serializers.Serializer):
     file = serializers.FileField()
 
 
+# What a partner's profile looks like depends on who asks: staff get it whole,
+# a partner's users their own organisation and other participants' entries.
+PARTNER_AS_SEEN = AnyOf(
+    component_name="PartnerAsSeen",
+    serializers=[PartnerSerializer, OwnPartnerSerializer, ParticipantSerializer],
+    resource_type_field_name=None,
+)
+PARTNER_AS_EDITED = AnyOf(
+    component_name="PartnerAsEdited",
+    serializers=[PartnerSerializer, OwnPartnerSerializer],
+    resource_type_field_name=None,
+)
+
 FILTER_PARAMETERS = [
     OpenApiParameter("q", str, description="Search in name, external id and tags"),
     OpenApiParameter("role", str),
@@ -127,14 +141,14 @@ class PartnerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
     def get_serializer_class(self):
         return PartnerSerializer if self.is_staff() else ParticipantSerializer
 
-    @extend_schema(parameters=FILTER_PARAMETERS, responses=PartnerSerializer(many=True))
+    @extend_schema(parameters=FILTER_PARAMETERS, responses=PARTNER_AS_SEEN)
     def list(self, request: Request, *args, **kwargs) -> Response:
         if not self.is_staff():
             return super().list(request, *args, **kwargs)
         page = self.paginate_queryset(self.filtered())
         return self.get_paginated_response(PartnerSerializer(page, many=True).data)
 
-    @extend_schema(responses=PartnerSerializer)
+    @extend_schema(responses=PARTNER_AS_SEEN)
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
         partner = self.get_object()
         if self.is_staff():
@@ -164,7 +178,7 @@ class PartnerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
     def update(self, request: Request, *args, **kwargs) -> Response:
         return self._update(request, partial=False)
 
-    @extend_schema(request=PartnerInputSerializer, responses=PartnerSerializer)
+    @extend_schema(request=PartnerInputSerializer, responses=PARTNER_AS_EDITED)
     def partial_update(self, request: Request, *args, **kwargs) -> Response:
         return self._update(request, partial=True)
 
