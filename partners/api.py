@@ -4,7 +4,7 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -18,7 +18,7 @@ from ecosystem.core.openapi import AnyOf
 from ecosystem.core.views import client_ip
 
 from . import csv_io, selectors, services
-from .models import Agreement, Partner, Tier
+from .models import Agreement, ParticipantRole, Partner, Tier
 
 MANAGERS = (Role.ADMIN, Role.MANAGER)
 
@@ -61,10 +61,21 @@ class ParticipantSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "role", "website"]
 
 
+# Input fields whose values the services check (with their own messages), documented with those values.
+@extend_schema_field(serializers.ChoiceField(choices=ParticipantRole.choices))
+class ParticipantRoleField(serializers.CharField):
+    pass
+
+
+@extend_schema_field(serializers.ChoiceField(choices=Agreement.Kind.choices))
+class AgreementKindField(serializers.CharField):
+    pass
+
+
 class PartnerInputSerializer(serializers.Serializer):
     # Shape only; the rules live in partners.validation (shared with the pages and the import).
     name = serializers.CharField(required=False, allow_blank=True)
-    role = serializers.CharField(required=False, allow_blank=True)
+    role = ParticipantRoleField(required=False, allow_blank=True)
     tier = serializers.IntegerField(required=False, allow_null=True)
     country = serializers.CharField(required=False, allow_blank=True)
     website = serializers.CharField(required=False, allow_blank=True)
@@ -274,7 +285,7 @@ class AgreementSerializer(serializers.ModelSerializer):
 class AgreementInputSerializer(serializers.Serializer):
     # Shapes only; the rules are in services.agreement_create.
     partner = serializers.IntegerField()
-    kind = serializers.CharField(allow_blank=True)
+    kind = AgreementKindField(allow_blank=True)
     reference = serializers.CharField(allow_blank=True)
     signed_on = serializers.DateField(required=False, allow_null=True)
     expires_on = serializers.DateField(required=False, allow_null=True)

@@ -4,7 +4,7 @@ from django_tenants.utils import schema_context
 from rest_framework.authtoken.models import Token
 
 from governance.models import AuditEvent
-from partners.models import Partner, Tier
+from partners.models import Agreement, ParticipantRole, Partner, Tier
 from tests.conftest import admin_of
 from tests.partners.conftest import PartnerFactory, api
 
@@ -178,6 +178,17 @@ def test_the_schema_documents_each_shape_of_a_partner_that_the_api_returns(alpha
     assert set(other) == fields("Participant")
     assert edited.status_code == 200 and set(edited.json()) == fields("OwnPartner")
     assert set(staff) == fields("Partner")
+
+
+def test_the_schema_documents_the_roles_and_agreement_kinds_the_api_accepts(alpha_client):
+    schema = alpha_client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    components = schema["components"]["schemas"]
+
+    role = components["PartnerInputRequest"]["properties"]["role"]["$ref"].rsplit("/", 1)[1]
+    kind = components["AgreementInputRequest"]["properties"]["kind"]["$ref"].rsplit("/", 1)[1]
+
+    assert components[role]["enum"] == ParticipantRole.values
+    assert components[kind]["enum"] == Agreement.Kind.values
 
 
 def test_a_partner_admin_edits_allowed_fields_of_its_own_partner_only(alpha_client, cast):
