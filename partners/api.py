@@ -4,7 +4,7 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
@@ -20,12 +20,13 @@ from ecosystem.accounts.models import Invitation
 from ecosystem.accounts.selectors import invitations_visible_to
 from ecosystem.core.api import TenantViewSet, on_tenant_host
 from ecosystem.core.errors import FieldErrors, NotAllowed
+from ecosystem.core.openapi import AnyOf
 from ecosystem.core.roles import EVERYONE, INVITERS, MANAGERS, STAFF, Role, has_role
 from ecosystem.core.selectors import tenant_settings
 from ecosystem.core.views import client_ip
 
 from . import csv_io, selectors, services
-from .models import Agreement, Partner, Tier
+from .models import Agreement, ParticipantRole, Partner, Tier
 
 
 class PartnerSerializer(serializers.ModelSerializer):
@@ -66,10 +67,21 @@ class ParticipantSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "role", "website"]
 
 
+# Input fields whose values the services check (with their own messages), documented with those values.
+@extend_schema_field(serializers.ChoiceField(choices=ParticipantRole.choices))
+class ParticipantRoleField(serializers.CharField):
+    pass
+
+
+@extend_schema_field(serializers.ChoiceField(choices=Agreement.Kind.choices))
+class AgreementKindField(serializers.CharField):
+    pass
+
+
 class PartnerInputSerializer(serializers.Serializer):
     # Shape only; the rules live in partners.validation (shared with the pages and the import).
     name = serializers.CharField(required=False, allow_blank=True)
-    role = serializers.CharField(required=False, allow_blank=True)
+    role = ParticipantRoleField(required=False, allow_blank=True)
     tier = serializers.IntegerField(required=False, allow_null=True)
     country = serializers.CharField(required=False, allow_blank=True)
     website = serializers.CharField(required=False, allow_blank=True)
@@ -89,6 +101,19 @@ class ReasonSerializer(serializers.Serializer):
 class ImportSerializer(serializers.Serializer):
     file = serializers.FileField()
 
+
+# What a partner's profile looks like depends on who asks: staff get it whole,
+# a partner's users their own organisation and other participants' entries.
+PARTNER_AS_SEEN = AnyOf(
+    component_name="PartnerAsSeen",
+    serializers=[PartnerSerializer, OwnPartnerSerializer, ParticipantSerializer],
+    resource_type_field_name=None,
+)
+PARTNER_AS_EDITED = AnyOf(
+    component_name="PartnerAsEdited",
+    serializers=[PartnerSerializer, OwnPartnerSerializer],
+    resource_type_field_name=None,
+)
 
 FILTER_PARAMETERS = [
     OpenApiParameter("q", str, description="Search in name, external id and tags"),
@@ -131,11 +156,11 @@ class PartnerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
         serializer = PartnerSerializer if self.is_staff() else OwnPartnerSerializer
         return Response(serializer(fresh, context=self.get_serializer_context()).data, **kwargs)
 
-    @extend_schema(parameters=FILTER_PARAMETERS, responses=PartnerSerializer(many=True))
+    @extend_schema(parameters=FILTER_PARAMETERS, responses=PARTNER_AS_SEEN)
     def list(self, request: Request, *args, **kwargs) -> Response:
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(responses=PartnerSerializer)
+    @extend_schema(responses=PARTNER_AS_SEEN)
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
         partner = self.get_object()
         if self.is_staff() or partner.pk == request.user.partner_id:
@@ -161,7 +186,7 @@ class PartnerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
     def update(self, request: Request, *args, **kwargs) -> Response:
         return self._update(request, partial=False)
 
-    @extend_schema(request=PartnerInputSerializer, responses=PartnerSerializer)
+    @extend_schema(request=PartnerInputSerializer, responses=PARTNER_AS_EDITED)
     def partial_update(self, request: Request, *args, **kwargs) -> Response:
         return self._update(request, partial=True)
 
@@ -250,7 +275,7 @@ class AgreementSerializer(serializers.ModelSerializer):
 class AgreementInputSerializer(serializers.Serializer):
     # Shapes only; the rules are in services.agreement_create.
     partner = serializers.IntegerField()
-    kind = serializers.CharField(allow_blank=True)
+    kind = AgreementKindField(allow_blank=True)
     reference = serializers.CharField(allow_blank=True)
     signed_on = serializers.DateField(required=False, allow_null=True)
     expires_on = serializers.DateField(required=False, allow_null=True)

@@ -4,7 +4,7 @@ from django_tenants.utils import schema_context
 from rest_framework.authtoken.models import Token
 
 from ecosystem.core.models import AuditEvent
-from partners.models import Partner, Tier
+from partners.models import Agreement, ParticipantRole, Partner, Tier
 from tests.conftest import admin_of, audit_actions
 from tests.partners.conftest import PartnerFactory, api
 
@@ -147,6 +147,53 @@ def test_a_partner_user_sees_participants_but_never_competitors_or_private_data(
     assert own.json()["contact_email"] == "contact@partner.example" and "notes" not in own.json()
     assert set(other.json()) == {"id", "name", "role", "website"}
     assert competitor.status_code == 404
+
+
+def test_the_schema_documents_each_shape_of_a_partner_that_the_api_returns(alpha_client, cast):
+    # Found by the fuzzer: list, detail and edit were documented as the staff's
+    # full profile, while a partner's users get participant entries and their
+    # own organisation without notes and competitors.
+    schema = alpha_client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    components = schema["components"]["schemas"]
+
+    def documented(path, method):
+        ref = schema["paths"][path][method]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+        body = components[ref.rsplit("/", 1)[1]]
+        if "results" in body.get("properties", {}):
+            body = components[body["properties"]["results"]["items"]["$ref"].rsplit("/", 1)[1]]
+        return [member["$ref"].rsplit("/", 1)[1] for member in body["anyOf"]]
+
+    def fields(shape):
+        return set(components[shape]["properties"])
+
+    client = api(alpha_client, cast["sam"])
+    listing = client.get("/api/partners/").json()["results"]
+    own = client.get(f"/api/partners/{cast['medisol'].pk}/").json()
+    other = client.get(f"/api/partners/{cast['finamed'].pk}/").json()
+    edited = client.patch(
+        f"/api/partners/{cast['medisol'].pk}/", {"tags": ["imaging"]}, content_type="application/json"
+    )
+    staff = api(alpha_client, cast["manager"]).get(f"/api/partners/{cast['medisol'].pk}/").json()
+
+    assert documented("/api/partners/", "get") == ["Partner", "OwnPartner", "Participant"]
+    assert documented("/api/partners/{id}/", "get") == ["Partner", "OwnPartner", "Participant"]
+    assert documented("/api/partners/{id}/", "patch") == ["Partner", "OwnPartner"]
+    assert all(set(entry) == fields("Participant") for entry in listing)
+    assert set(own) == fields("OwnPartner")
+    assert set(other) == fields("Participant")
+    assert edited.status_code == 200 and set(edited.json()) == fields("OwnPartner")
+    assert set(staff) == fields("Partner")
+
+
+def test_the_schema_documents_the_roles_and_agreement_kinds_the_api_accepts(alpha_client):
+    schema = alpha_client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    components = schema["components"]["schemas"]
+
+    role = components["PartnerInputRequest"]["properties"]["role"]["$ref"].rsplit("/", 1)[1]
+    kind = components["AgreementInputRequest"]["properties"]["kind"]["$ref"].rsplit("/", 1)[1]
+
+    assert components[role]["enum"] == ParticipantRole.values
+    assert components[kind]["enum"] == Agreement.Kind.values
 
 
 def test_a_partner_admin_edits_allowed_fields_of_its_own_partner_only(alpha_client, cast):

@@ -1,0 +1,230 @@
+"""The fuzz harness: Schemathesis over the tenant API, in-process, on real rows.
+
+The schema is the app's own (drf-spectacular's, the one `/api/schema/` serves),
+so every endpoint a later issue adds is fuzzed without touching this folder.
+Requests go through Django's WSGI handler in the test's own thread and
+transaction; each generated case runs in a savepoint that is rolled back, so
+a DELETE, a suspension or a new row never changes what the next case sees.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import traceback
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date, timedelta
+from itertools import cycle
+
+import pytest
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import got_request_exception, request_finished, request_started
+from django.db import close_old_connections
+from django.test import Client
+from rest_framework.authtoken.models import Token
+
+from tests.conftest import ROOT, admin_of, host, make_user
+
+OUTPUT = ROOT / "test-output" / "fuzz"
+# Calls made, by persona, operation and status: counted at the end of the run
+# and written to test-output/fuzz/cases.json.
+CASES: dict[str, dict[str, Counter]] = {}
+
+
+class InProcessApp:
+    """Django's WSGI handler, called in the test's thread and transaction.
+
+    Like Django's test client, it keeps the request signals from closing the
+    database connection (that would abort the test's transaction), and it
+    remembers the exception behind a 500 so that a failure shows its traceback.
+    """
+
+    def __init__(self) -> None:
+        self.handler = WSGIHandler()
+        self.exception: str | None = None
+        got_request_exception.connect(self._remember, weak=False)
+
+    def _remember(self, sender, request=None, **kwargs) -> None:
+        self.exception = traceback.format_exc()
+
+    def __call__(self, environ, start_response):
+        self.exception = None
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+        try:
+            response = self.handler(environ, start_response)
+            try:
+                return [b"".join(response)]
+            finally:
+                response.close()
+        finally:
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
+
+
+class Persona:
+    """Who the fuzzer calls as: a name and the headers carrying the user's token."""
+
+    def __init__(self, name: str, user) -> None:
+        token, _created = Token.objects.get_or_create(user=user)
+        self.name = name
+        self.headers = {"Authorization": f"Token {token.key}"}
+
+
+class RealRows:
+    """Points generated ids at rows of the cast.
+
+    A path parameter that closes a collection (`/api/partners/{id}/`), or a
+    body or query field named after one (`partner` -> `/api/partners/`,
+    `missions` -> `/api/missions/`), has its non-negative integers replaced,
+    in turn, by the ids the tenant admin lists there and one id that exists
+    nowhere: a partner user thus also asks for rows it may not see. Other
+    values (negative, text, null) stay as generated.
+    """
+
+    def __init__(self, admin: Persona, raw_schema: dict) -> None:
+        self.client = Client(HTTP_HOST=host("alpha"), HTTP_AUTHORIZATION=admin.headers["Authorization"])
+        self.collections = [path for path, item in raw_schema["paths"].items() if "{" not in path and "get" in item]
+        self.pools: dict[str, Iterator[int]] = {}
+
+    def _next_id(self, collection: str) -> int | None:
+        if collection not in self.pools:
+            response = self.client.get(collection, HTTP_ACCEPT="application/json")
+            body = response.json() if response["Content-Type"].startswith("application/json") else []
+            rows = body.get("results", []) if isinstance(body, dict) else body
+            ids = [row["id"] for row in rows if isinstance(row, dict) and isinstance(row.get("id"), int)]
+            self.pools[collection] = cycle([*ids, max(ids) + 100_000]) if ids else iter(())
+        return next(self.pools[collection], None)
+
+    def _collection_named(self, field: str) -> str | None:
+        for suffix in (f"/{field}s/", f"/{field}/"):
+            matches = [path for path in self.collections if path.endswith(suffix)]
+            if len(matches) == 1:
+                return matches[0]
+        return None
+
+    def _point(self, value, collection: str | None):
+        if collection is None:
+            return value
+        if isinstance(value, list):
+            return [self._point(item, collection) for item in value]
+        is_id = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+        is_id_text = isinstance(value, str) and value.isascii() and value.isdigit()
+        if not (is_id or is_id_text):
+            return value
+        real = self._next_id(collection)
+        if real is None:
+            return value
+        return str(real) if is_id_text else real
+
+    def apply(self, case) -> None:
+        collection, _brace, rest = case.operation.path.partition("{")
+        name = re.match(r"(\w+)\}", rest)
+        if name and "{" not in collection and isinstance(case.path_parameters, dict):
+            key = name.group(1)
+            if key in case.path_parameters:
+                case.path_parameters[key] = self._point(case.path_parameters[key], collection)
+        for container in (case.query, case.body):
+            if isinstance(container, dict):
+                for field, value in container.items():
+                    container[field] = self._point(value, self._collection_named(field))
+
+
+@pytest.fixture
+def fuzz_cast(alpha, settings, tmp_path):
+    """A small realistic ecosystem in alpha, written through the services."""
+    from ecosystem.accounts.services import invitation_create
+    from partners import services
+
+    # Agreement documents the fuzzer manages to upload stay out of .data/media.
+    settings.MEDIA_ROOT = tmp_path / "media"
+    admin = admin_of(alpha)
+    gold = services.tier_create(actor=admin, name="Gold", description="Strategic partners")
+    silver = services.tier_create(actor=admin, name="Silver")
+
+    def partner(name, role, tier=None, **data):
+        return services.partner_create(
+            actor=admin,
+            data={"name": name, "role": role, "tier": tier.pk if tier else None, "country": "FR", **data},
+        )
+
+    medisol = partner("Medisol Devices", "supplier", gold, external_id="MED-1", tags=["imaging", "devices"])
+    carevia = partner("Carevia Equipment", "supplier", silver, external_id="CAR-1", country="DE")
+    finamed = partner("Finamed Leasing", "partner", gold, website="finamed.example")
+    refit = partner("Refit Lab", "complementary")
+    partner("Rural Health Association", "association")
+    partner("Public Health Agency", "institution")
+    services.partner_update(actor=admin, partner=medisol, data={"competitors": [carevia.pk]})
+    for active in (medisol, carevia, finamed, refit):
+        services.partner_activate(actor=admin, partner=active)
+    today = date.today()
+    services.agreement_create(
+        actor=admin, partner=medisol,
+        data={"kind": "supply", "reference": "SUP-2026-01", "signed_on": today - timedelta(days=200),
+              "expires_on": today + timedelta(days=500)},
+    )  # fmt: skip
+    services.agreement_create(
+        actor=admin, partner=carevia,
+        data={"kind": "partnership", "reference": "PA-2026-07", "signed_on": today - timedelta(days=300),
+              "expires_on": today + timedelta(days=10)},
+    )  # fmt: skip
+    sam = make_user(alpha, "partner_admin", email="sam@medisol.test", full_name="Sam Medisol", partner=medisol)
+    invitation_create(actor=admin, email="new.colleague@medisol.test", role="partner_member", partner=medisol)
+    invitation_create(actor=admin, email="new.manager@alpha.test", role="manager")
+    return {"admin": admin, "sam": sam, "medisol": medisol, "carevia": carevia}
+
+
+# The persona of the running test, for the `after_call` hook.
+ACTIVE: dict[str, Persona] = {}
+
+
+@pytest.fixture
+def raw_schema(alpha):
+    return Client(HTTP_HOST=host("alpha")).get("/api/schema/", HTTP_ACCEPT="application/json").json()
+
+
+@pytest.fixture
+def real_rows(fuzz_cast, raw_schema):
+    return RealRows(Persona("admin", fuzz_cast["admin"]), raw_schema)
+
+
+@pytest.fixture
+def admin_persona(fuzz_cast):
+    ACTIVE["persona"] = Persona("admin", fuzz_cast["admin"])
+    yield ACTIVE["persona"]
+    ACTIVE.clear()
+
+
+@pytest.fixture
+def partner_persona(fuzz_cast):
+    ACTIVE["persona"] = Persona("partner_admin", fuzz_cast["sam"])
+    yield ACTIVE["persona"]
+    ACTIVE.clear()
+
+
+def record_call(context, case, response) -> None:
+    """Schemathesis' `after_call` hook: one more case of this persona, by operation and status."""
+    persona = ACTIVE["persona"].name
+    CASES.setdefault(persona, {}).setdefault(case.operation.label, Counter())[str(response.status_code)] += 1
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not CASES:
+        return
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    report = {
+        persona: {
+            "cases": sum(sum(statuses.values()) for statuses in operations.values()),
+            "operations": {label: dict(sorted(statuses.items())) for label, statuses in sorted(operations.items())},
+        }
+        for persona, operations in CASES.items()
+    }
+    (OUTPUT / "cases.json").write_text(json.dumps(report, indent=2) + "\n")
+    terminalreporter.section("fuzz cases")
+    for persona, data in report.items():
+        ok = sum(n for statuses in data["operations"].values() for code, n in statuses.items() if int(code) < 300)
+        terminalreporter.write_line(
+            f"{persona}: {data['cases']} cases over {len(data['operations'])} operations, {ok} answered 2xx"
+        )
+    terminalreporter.write_line(f"details in {OUTPUT / 'cases.json'}")
