@@ -7,6 +7,7 @@ from rest_framework.test import APIRequestFactory, force_authenticate
 
 from ecosystem.core.api import TenantViewSet
 from ecosystem.core.roles import EVERYONE
+from ecosystem.urls import router
 from partners.models import Tier
 from tests.conftest import admin_of
 
@@ -76,3 +77,31 @@ def test_a_viewset_without_a_read_rule_fails_closed(alpha):
 
     with pytest.raises(Exception, match="declares no visible_to selector"):
         NoRule.as_view({"get": "list"})(request)
+
+
+def test_every_tenant_endpoint_declares_its_roles_and_its_read_rule():
+    viewsets = {prefix: viewset for prefix, viewset, _basename in router.registry}
+
+    assert sorted(viewsets) == ["agreements", "governance/audit", "invitations", "partners", "tiers"]
+    for prefix, viewset in viewsets.items():
+        assert issubclass(viewset, TenantViewSet), prefix
+        assert viewset.roles, prefix
+        assert viewset.visible_to is not None, prefix
+        assert not hasattr(viewset, "dangerously_get_queryset"), prefix
+
+
+def test_the_escape_hatch_is_named_dangerously(alpha):
+    class Everything(GoldOnly):
+        filterset_class = None
+
+        def dangerously_get_queryset(self):
+            return Tier.objects.all()
+
+    Tier.objects.create(name="Gold", rank=1)
+    Tier.objects.create(name="Silver", rank=2)
+    request = APIRequestFactory().get("/api/tiers/", HTTP_HOST="alpha.localhost")
+    force_authenticate(request, user=admin_of(alpha))
+
+    listed = Everything.as_view({"get": "list"})(request)
+
+    assert sorted(row["name"] for row in listed.data) == ["Gold", "Silver"]
