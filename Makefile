@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format messages bench
+.PHONY: run test install lint format messages bench mutate
 
 run: $(STAMP)
 	$(PY) scripts/dev.py run
@@ -33,3 +33,17 @@ messages: $(STAMP)
 
 bench: $(STAMP)
 	eval "$$($(PY) scripts/dev.py env)" && $(PY) benchmarks/tenancy.py && $(PY) benchmarks/partners.py
+
+# Mutation testing (not part of CI): mutmut over the modules listed in pyproject.toml's
+# [tool.mutmut]. MUTANTS narrows the run to mutant-name globs, e.g. MUTANTS=partners.selectors.*
+# Results persist in mutants/: a second run only checks mutants not checked yet.
+MUTATE_CHILDREN ?= 2
+MUTANTS ?=
+
+$(VENV)/.mutate-installed: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,embedded,mutate]'
+	touch $@
+
+mutate: $(VENV)/.mutate-installed
+	eval "$$($(PY) scripts/dev.py env)" && DJANGO_ENV=test $(VENV)/bin/mutmut run --max-children $(MUTATE_CHILDREN) $(foreach m,$(MUTANTS),'$(m)')
+	$(PY) scripts/mutation_summary.py
