@@ -23,7 +23,7 @@ def on_tenant_host() -> bool:
 def allowed_roles(view, method: str) -> tuple[str, ...]:
     roles = getattr(view, "roles", None)
     if isinstance(roles, dict):
-        roles = roles.get(method, roles.get("*"))
+        roles = roles.get(method)
     return tuple(roles or ())
 
 
