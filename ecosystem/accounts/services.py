@@ -36,6 +36,10 @@ class LockedOut(ApplicationError):
     code = "locked_out"
 
 
+def locked_out_message() -> str:
+    return _("Too many failed sign-ins. Try again in 15 minutes.")
+
+
 class BadCredentials(ApplicationError):
     status_code = 400
     code = "invalid_credentials"
@@ -316,10 +320,10 @@ def token_issue(*, request, email: str, password: str) -> Token:
     """The API token of the user with these credentials (django-axes throttled)."""
     email = (email or "").strip().lower()
     if AxesProxyHandler.is_locked(request, credentials={"username": email}):
-        raise LockedOut(_("Too many failed sign-ins. Try again in 15 minutes."))
+        raise LockedOut(locked_out_message())
     user = authenticate(request, username=email, password=password or "")
     if getattr(request, "axes_locked_out", False):
-        raise LockedOut(_("Too many failed sign-ins. Try again in 15 minutes."))
+        raise LockedOut(locked_out_message())
     if user is None:
         raise BadCredentials(_("Email or password is incorrect."))
     token, _created = Token.objects.get_or_create(user=user)

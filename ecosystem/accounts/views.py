@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -148,3 +148,11 @@ def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         lambda: services.invitation_revoke(actor=request.user, invitation=invitation, ip=client_ip(request)),
         _("The invitation of %(email)s was revoked.") % {"email": invitation.email},
     )
+
+
+def locked_out(request: HttpRequest, original_response: HttpResponse | None, credentials: dict | None) -> HttpResponse:
+    """django-axes' answer to a locked-out sign-in (AXES_LOCKOUT_CALLABLE): JSON on the API, a page elsewhere."""
+    if request.path.startswith("/api/"):
+        body = {"detail": services.locked_out_message(), "code": services.LockedOut.code}
+        return JsonResponse(body, status=services.LockedOut.status_code)
+    return render(request, "accounts/locked_out.html", status=services.LockedOut.status_code)
