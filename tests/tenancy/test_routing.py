@@ -4,8 +4,8 @@ from django_tenants.utils import schema_context
 from rest_framework.authtoken.models import Token
 
 from ecosystem.core.models import AuditEvent
-from ecosystem.tenancy.models import Orchestrator
-from ecosystem.tenancy.services import orchestrator_reactivate, orchestrator_suspend
+from ecosystem.tenancy.models import Domain, Orchestrator
+from ecosystem.tenancy.services import orchestrator_reactivate, orchestrator_suspend, public_tenant_ensure
 from tests.conftest import admin_of, login, make_user
 
 
@@ -50,11 +50,21 @@ def test_suspended_tenant_shows_a_notice_and_its_api_answers_403(alpha, alpha_cl
     with schema_context("alpha"):
         assert not Token.objects.exists()
         event = AuditEvent.objects.get(action="orchestrator.suspended")
+        assert event.before == {"status": "active", "reason": ""}
         assert event.after == {"status": "suspended", "reason": "Unpaid invoice"}
         assert event.actor_label == "platform operator op@x.test"
+        assert (event.object_type, event.object_id) == ("tenancy.orchestrator", str(tenants["alpha"].pk))
+    stored = Orchestrator.objects.get(slug="alpha")
+    assert (stored.status, stored.suspended_reason) == ("suspended", "Unpaid invoice")
 
-    orchestrator_reactivate(orchestrator=Orchestrator.objects.get(slug="alpha"), operator_email="op@x.test")
+    orchestrator_reactivate(orchestrator=stored, operator_email="op@x.test")
     assert alpha_client.get("/api/me/").status_code == 200
+    with schema_context("alpha"):
+        event = AuditEvent.objects.get(action="orchestrator.active")
+        assert (event.before, event.after) == (
+            {"status": "suspended", "reason": "Unpaid invoice"},
+            {"status": "active", "reason": ""},
+        )
 
 
 def test_suspension_needs_a_reason(alpha, tenants):
@@ -112,3 +122,13 @@ def test_tenant_staff_cannot_reach_the_platform_admin(alpha, public_client):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
+
+
+def test_the_public_tenant_is_ensured_once_with_its_domain(public_client, settings):
+    first = public_tenant_ensure()
+    again = public_tenant_ensure()
+
+    assert first.pk == again.pk
+    assert (first.schema_name, first.name, first.slug) == ("public", "Symbiose", "public")
+    domain = Domain.objects.get(domain=settings.BASE_DOMAIN)
+    assert (domain.tenant_id, domain.is_primary) == (first.pk, True)

@@ -84,7 +84,22 @@ INVALID = [
     ({"password": "password123"}, "password", "This password is too common."),
     ({"password": "8734523498712"}, "password", "This password is entirely numeric."),
     ({"name": "   "}, "name", "Give the name of your company."),
+    ({"name": "N" * 121}, "name", "The name can have at most 120 characters."),
+    ({"slug": "pg-gamma"}, "slug", "“pg-gamma” is reserved. Choose another address."),
+    ({"email": "jean.dupont@gamma.test", "password": "jean.dupont"}, "password", "The password is too similar"),
 ]
+
+
+def test_the_shortest_and_longest_names_and_addresses_are_accepted(public_client):
+    short = public_client.post(
+        "/api/signup/", {**VALID, "slug": "abc", "name": "N" * 120}, content_type="application/json"
+    )
+    long = public_client.post(
+        "/api/signup/", {**VALID, "slug": "a" * 40, "email": "b@x.test"}, content_type="application/json"
+    )
+
+    assert (short.status_code, long.status_code) == (201, 201)
+    assert Orchestrator.objects.get(slug="abc").name == "N" * 120
 
 
 @pytest.mark.parametrize(("change", "field", "message"), INVALID)
