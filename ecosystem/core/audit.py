@@ -52,11 +52,10 @@ def audit_record(
     """Append one event to the current tenant's audit trail (None on the public schema)."""
     if _on_public_schema():
         return None
+    label = actor_label or _label(actor)
     if actor is not None and getattr(actor, "pk", None) is None:
-        actor = None
-    event = _event(
-        actor=actor, action=action, target=target, before=before, after=after, ip=ip, actor_label=actor_label
-    )
+        actor = None  # not a stored user: recorded by its label only
+    event = _event(actor=actor, action=action, target=target, before=before, after=after, ip=ip, actor_label=label)
     event.save()
     return event
 
