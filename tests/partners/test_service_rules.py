@@ -161,3 +161,43 @@ def test_an_unchanged_profile_writes_no_audit_event(cast):
     services.ecosystem_profile_update(actor=cast["admin"], mission="Equip", propositions={"supplier": ("a", "b")})
 
     assert AuditEvent.objects.count() == before
+
+
+PDF_BYTES = b"%PDF-1.4\n%minimal\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "errors"),
+    [
+        ("contract", PDF_BYTES, ["Attach a PDF, PNG, JPEG or DOCX file."]),
+        ("contract.exe", b"MZ", ["Attach a PDF, PNG, JPEG or DOCX file."]),
+        ("contract.pdf", b"MZ not a pdf", ["The file's content does not match its .pdf name."]),
+        ("scan.PNG", b"%PDF", ["The file's content does not match its .png name."]),
+    ],
+)
+def test_agreement_documents_are_checked_by_extension_and_content(cast, name, content, errors):
+    with pytest.raises(FieldErrors) as refused:
+        services.agreement_create(
+            actor=cast["manager"], partner=cast["medisol"],
+            data={"kind": "nda", "reference": "R", "signed_on": "2026-01-01"},
+            document=SimpleUploadedFile(name, content),
+        )  # fmt: skip
+
+    assert refused.value.errors == {"document": errors}
+    assert not Agreement.objects.exists()
+
+
+def test_a_document_exactly_at_the_size_limit_with_dots_in_its_name_is_kept_whole(cast, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    settings.AGREEMENT_DOCUMENT_MAX_BYTES = 2048
+    content = PDF_BYTES + b"0" * (2048 - len(PDF_BYTES))
+
+    agreement = services.agreement_create(
+        actor=cast["manager"], partner=cast["medisol"],
+        data={"kind": "nda", "reference": "R", "signed_on": "2026-01-01"},
+        document=SimpleUploadedFile("contract.v2.final.pdf", content),
+    )  # fmt: skip
+
+    with agreement.document.open("rb") as stored:
+        assert stored.read() == content
+    assert agreement.document.name.endswith(".pdf")
