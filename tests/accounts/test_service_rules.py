@@ -1,9 +1,13 @@
 """Every conflict of the account services, with its exact message, and nothing changed."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from ecosystem.accounts import services
 from ecosystem.accounts.models import Invitation, User
+from ecosystem.accounts.selectors import staff_invitations_open_first
 from ecosystem.core.errors import Conflict, FieldErrors
 from ecosystem.core.models import AuditEvent
 from tests.conftest import PASSWORD, make_user
@@ -105,3 +109,28 @@ def test_deactivation_and_reactivation_conflicts(alpha, alpha_admin):
             "action", flat=True
         )
     ) == ["user.reactivated", "user.deactivated"]
+
+
+def test_the_team_page_lists_pending_staff_invitations_first_then_the_newest(alpha, alpha_admin):
+    now = timezone.now()
+
+    def invitation(email, *, days_ago, **state):
+        created = Invitation.objects.create(
+            email=email, role="manager", token_hash=email, expires_at=now + timedelta(days=5), **state
+        )
+        Invitation.objects.filter(pk=created.pk).update(created_at=now - timedelta(days=days_ago))
+        return email
+
+    old_pending = invitation("old-pending@alpha.test", days_ago=3)
+    revoked = invitation("revoked@alpha.test", days_ago=1, revoked_at=now)
+    new_pending = invitation("new-pending@alpha.test", days_ago=2)
+    expired = invitation("expired@alpha.test", days_ago=0)
+    Invitation.objects.filter(email=expired).update(expires_at=now - timedelta(minutes=1))
+    accepted = invitation("accepted@alpha.test", days_ago=4, accepted_at=now)
+    Invitation.objects.create(
+        email="p@x.test", role="partner_member", token_hash="p", expires_at=now + timedelta(days=1)
+    )
+
+    listed = [i.email for i in staff_invitations_open_first(alpha_admin)]
+
+    assert listed == [new_pending, old_pending, expired, revoked, accepted]
