@@ -172,15 +172,19 @@ def tiers_visible_to(user: User) -> QuerySet[Tier]:
     return Tier.objects.all() if has_role(user, STAFF) else Tier.objects.none()
 
 
-class IdFilter(django_filters.Filter):
-    """An id in a query string: a positive integer that fits the column, or a clear message."""
+class IdField(forms.IntegerField):
+    """An id: a positive integer that fits a bigint column (built per request, with the filter's form)."""
 
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, **kwargs):
+    def __init__(self, **kwargs):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", 2**63 - 1)
-        super().__init__(*args, **kwargs)
+        super().__init__(**kwargs)
+
+
+class IdFilter(django_filters.Filter):
+    """An id in a query string, or a clear message."""
+
+    field_class = IdField
 
 
 class AgreementFilter(django_filters.FilterSet):

@@ -201,3 +201,32 @@ def test_a_document_exactly_at_the_size_limit_with_dots_in_its_name_is_kept_whol
     with agreement.document.open("rb") as stored:
         assert stored.read() == content
     assert agreement.document.name.endswith(".pdf")
+
+
+@pytest.mark.parametrize(
+    ("action", "reason", "status"),
+    [("suspend", "Late deliveries", "suspended"), ("exit", "Left the market", "exited")],
+)
+def test_a_lifecycle_action_by_name_keeps_its_reason_and_address(cast, action, reason, status):
+    partner = services.partner_lifecycle_change(
+        actor=cast["manager"], partner=cast["finamed"], action=action, reason=reason, ip="192.0.2.44"
+    )
+
+    event = AuditEvent.objects.get(action=f"partner.{status}")
+    assert (partner.status, partner.status_reason) == (status, reason)
+    assert (event.ip, event.actor, event.after) == (
+        "192.0.2.44",
+        cast["manager"],
+        {"status": status, "reason": reason},
+    )
+
+
+def test_activation_by_name_needs_no_reason(cast):
+    suspended = services.partner_suspend(actor=cast["manager"], partner=cast["finamed"], reason="Audit")
+
+    partner = services.partner_lifecycle_change(
+        actor=cast["manager"], partner=suspended, action="activate", ip="192.0.2.45"
+    )
+
+    event = AuditEvent.objects.get(action="partner.active")
+    assert (partner.status, partner.status_reason, event.ip) == ("active", "", "192.0.2.45")
