@@ -245,3 +245,71 @@ def test_partners_cannot_export(alpha, alpha_client, cast):
 
     assert api_response.status_code == 403
     assert page.status_code == 403
+
+
+def errors_of(response) -> list[dict]:
+    assert response.status_code == 400, response.content
+    return response.json()["errors"]
+
+
+def test_every_header_problem_is_reported_at_once(manager_api):
+    header = ["name", "name", "colour"]
+
+    errors = errors_of(manager_api.post("/api/partners/import/", {"file": csv_file([["A", "A", "x"]], header=header)}))
+
+    assert errors == [
+        {"line": 1, "column": "colour", "message": "Unknown column(s). Expected: " + ", ".join(
+            ["external_id", "name", "role", "tier", "country", "website", "tags", "description", "contact_email",
+             "contact_phone", "notes"]) + "."},
+        {"line": 1, "column": "external_id", "message": "This column is missing."},
+        {"line": 1, "column": "role", "message": "This column is missing."},
+        {"line": 1, "column": "", "message": "A column appears twice."},
+    ]  # fmt: skip
+
+
+def test_a_file_that_is_no_text_is_refused(manager_api):
+    upload = SimpleUploadedFile("p.csv", b"external_id,name,role\n\x81\x8d\x8f,\x90,\x9d\n")
+
+    assert errors_of(manager_api.post("/api/partners/import/", {"file": upload})) == [
+        {"line": 1, "column": "", "message": "The file must be UTF-8 text."}
+    ]
+
+
+def test_blank_lines_are_skipped_and_quoted_line_breaks_kept(manager_api):
+    text = 'external_id,name,role,description\nA-1,Alpha,supplier,"two\nlines"\n,,,\n\nA-2,Beta,partner,x\n'
+    upload = SimpleUploadedFile("p.csv", text.encode())
+
+    response = manager_api.post("/api/partners/import/", {"file": upload})
+
+    assert response.json() == {"created": 2, "updated": 0}
+    assert Partner.objects.get(external_id="A-1").description == "two\nlines"
+    assert Partner.objects.get(external_id="A-2").role == "partner"
+
+
+def test_every_row_with_too_many_values_is_reported(manager_api):
+    rows = [["A", "B", "supplier", "", "", "", "", "", "x"], ["C", "D", "supplier", "", "", "", "", "", "", "y"]]
+
+    assert errors_of(manager_api.post("/api/partners/import/", {"file": csv_file(rows)})) == [
+        {"line": 2, "column": "", "message": "9 values for 8 columns."},
+        {"line": 3, "column": "", "message": "10 values for 8 columns."},
+    ]
+
+
+def test_a_file_exactly_at_the_limits_is_imported(manager_api, settings):
+    rows = thousand_rows()[:10]
+    upload = csv_file(rows)
+    settings.PARTNER_IMPORT_MAX_ROWS = 10
+    settings.PARTNER_IMPORT_MAX_BYTES = upload.size
+
+    response = manager_api.post("/api/partners/import/", {"file": upload})
+
+    assert response.json() == {"created": 10, "updated": 0}
+
+
+def test_a_comma_file_whose_header_has_no_semicolon_is_read_with_commas(manager_api):
+    text = "external_id,name,role,description\nS-1,Semi,supplier,a;b;c;d\n"
+
+    response = manager_api.post("/api/partners/import/", {"file": SimpleUploadedFile("p.csv", text.encode())})
+
+    assert response.json() == {"created": 1, "updated": 0}
+    assert Partner.objects.get(external_id="S-1").description == "a;b;c;d"
