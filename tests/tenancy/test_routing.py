@@ -31,6 +31,14 @@ def test_host_lookup_is_cached_and_costs_no_query_per_request(alpha_client, djan
         assert alpha_client.get("/robots.txt").content == b"User-agent: *\nDisallow: /\n"
 
 
+def test_the_cached_host_lookup_expires(alpha_client, settings, django_assert_num_queries):
+    settings.TENANT_CACHE_SECONDS = 0  # every entry is stale at once
+
+    alpha_client.get("/robots.txt")
+    with django_assert_num_queries(2):
+        assert alpha_client.get("/robots.txt").status_code == 200
+
+
 def test_suspended_tenant_shows_a_notice_and_its_api_answers_403(alpha, alpha_client, tenants):
     user = admin_of(alpha)
     login(alpha_client, alpha, user)
