@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ecosystem.accounts import services
 from ecosystem.accounts.models import Invitation, User
@@ -134,3 +134,18 @@ def test_the_team_page_lists_pending_staff_invitations_first_then_the_newest(alp
     listed = [i.email for i in staff_invitations_open_first(alpha_admin)]
 
     assert listed == [new_pending, old_pending, expired, revoked, accepted]
+
+
+@pytest.mark.parametrize(
+    ("language", "subject"),
+    [("fr", "Vous êtes invité à rejoindre Alpha Medical Commons sur Symbiose"),
+     ("en", "You are invited to join Alpha Medical Commons on Symbiose")],
+)  # fmt: skip
+def test_the_invitation_mail_is_in_the_inviters_language(
+    alpha, alpha_admin, mailoutbox, django_capture_on_commit_callbacks, language, subject
+):
+    with translation.override(language), django_capture_on_commit_callbacks(execute=True):
+        services.invitation_create(actor=alpha_admin, email="new@alpha.test", role="reviewer")
+
+    assert [m.subject for m in mailoutbox] == [subject]
+    assert mailoutbox[0].to == ["new@alpha.test"]
