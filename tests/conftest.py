@@ -22,6 +22,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 from django_tenants.utils import schema_context
 
 from ecosystem.celery import app as celery_app
@@ -62,7 +63,10 @@ def _fresh_state(settings):
     settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex[:10]}"}}
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
+    # A request leaves its language active in the thread: start each test in the default one.
+    translation.activate(settings.LANGUAGE_CODE)
     yield
+    translation.deactivate()
     connection.set_schema_to_public()
     forget_tenants()
 
