@@ -7,10 +7,9 @@ from .models import User
 
 def user_may_sign_in(user) -> bool:
     """Active, and not the user of a suspended or exited partner."""
-    if not getattr(user, "is_active", False):
+    if not user.is_active:
         return False
-    partner = user.partner if getattr(user, "partner_id", None) else None
-    return partner is None or partner.can_sign_in
+    return user.partner_id is None or user.partner.can_sign_in
 
 
 class AccountBackend(ModelBackend):

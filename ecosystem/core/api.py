@@ -7,6 +7,9 @@ retrieve, update and custom actions all read through `get_queryset()` and
 `get_object()`, which always start from `visible_to(request.user)`; query
 parameters (`filterset_class`) can only narrow that set.
 
+Custom actions declare their own roles with `@action(..., roles=...)`: DRF's
+router hands an action's kwargs to the view instance, so they replace `roles`.
+
 Subclasses may not override `get_queryset`, `get_object` or
 `filter_queryset`. The one escape hatch is a method named
 `dangerously_get_queryset()`, so that a widening shows in every review.
@@ -66,14 +69,6 @@ class TenantViewSet(GenericViewSet):
         # Filters narrow; whatever a filter returns is intersected with what
         # was visible, so that no filter can widen it.
         return filtered if filtered is queryset else queryset & filtered
-
-    def get_permissions(self):
-        # Actions declare their own roles with @action(..., roles=...) kwargs.
-        action = getattr(self, self.action, None) if self.action else None
-        action_roles = getattr(action, "kwargs", {}).get("roles")
-        if action_roles:
-            self.roles = action_roles
-        return super().get_permissions()
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

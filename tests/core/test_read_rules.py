@@ -56,6 +56,22 @@ def test_a_user_without_staff_role_or_partner_sees_no_partner_agreement_or_invit
     assert list(tiers_visible_to(orphan)) == []
 
 
+def test_a_partner_member_sees_no_invitation_and_a_roleless_user_with_a_partner_sees_nothing(alpha):
+    partner = PartnerFactory()
+    Agreement.objects.create(partner=partner, kind="nda", reference="N", signed_on="2026-01-01")
+    Invitation.objects.create(
+        email="x@y.test", role="partner_member", partner=partner, token_hash="h", expires_at="2099-01-01T00:00Z"
+    )
+    member = make_user(alpha, "partner_member", partner=partner)
+    roleless = make_user(alpha, "", partner=partner)
+
+    assert list(invitations_visible_to(member)) == []
+    assert len(agreements_visible_to(member)) == 1
+    assert list(agreements_visible_to(roleless)) == []
+    assert list(partners_visible_to(roleless)) == []
+    assert list(invitations_visible_to(roleless)) == []
+
+
 def test_only_admins_manage_users_and_only_staff_see_tiers(alpha):
     Tier.objects.create(name="Gold", rank=1)
     partner = PartnerFactory()
