@@ -22,11 +22,16 @@ from ecosystem.core.api import TenantViewSet, on_tenant_host
 from ecosystem.core.errors import FieldErrors, NotAllowed
 from ecosystem.core.openapi import AnyOf
 from ecosystem.core.roles import EVERYONE, INVITERS, MANAGERS, STAFF, Role, has_role
-from ecosystem.core.selectors import tenant_settings
 from ecosystem.core.views import client_ip
 
 from . import csv_io, selectors, services
-from .models import Agreement, ParticipantRole, Partner, Tier
+from .models import Agreement, ParticipantRole, Partner, Tier, agreement_state
+
+
+def expiring_window(context: dict) -> int | None:
+    """The tenant's "expiring" window, read once per request by the API base (None: read it now)."""
+    found = context.get("tenant_settings")
+    return found.agreement_expiring_days if found is not None else None
 
 
 class PartnerSerializer(serializers.ModelSerializer):
@@ -49,7 +54,7 @@ class PartnerSerializer(serializers.ModelSerializer):
         return sorted(c.pk for c in partner.competitors.all())
 
     def get_agreement_state(self, partner: Partner) -> str:
-        return selectors.horizon_state(partner.agreement_horizon, window=self.context.get("expiring_window"))
+        return selectors.horizon_state(partner.agreement_horizon, window=expiring_window(self.context))
 
 
 class OwnPartnerSerializer(PartnerSerializer):
@@ -143,9 +148,6 @@ class PartnerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
 
     def is_staff(self) -> bool:
         return has_role(self.request.user, STAFF)
-
-    def get_serializer_context(self) -> dict:
-        return {**super().get_serializer_context(), "expiring_window": tenant_settings().agreement_expiring_days}
 
     def get_serializer_class(self):
         return PartnerSerializer if self.is_staff() else ParticipantSerializer
@@ -259,9 +261,12 @@ class TierViewSet(mixins.ListModelMixin, TenantViewSet):
 
 
 class AgreementSerializer(serializers.ModelSerializer):
-    state = serializers.CharField(read_only=True)
+    state = serializers.SerializerMethodField()
     # Documents are private: served by a view that checks who asks, never from MEDIA_URL.
     document = serializers.SerializerMethodField()
+
+    def get_state(self, agreement: Agreement) -> str:
+        return agreement_state(agreement.expires_on, window=expiring_window(self.context))
 
     def get_document(self, agreement: Agreement) -> str | None:
         return reverse("partners:agreement_document", args=[agreement.pk]) if agreement.document else None
@@ -304,7 +309,7 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantV
         agreement = services.agreement_create(
             actor=request.user, partner=partner, data=fields, document=document, ip=client_ip(request)
         )
-        return Response(AgreementSerializer(agreement, context={"request": request}).data, status=201)
+        return Response(AgreementSerializer(agreement, context=self.get_serializer_context()).data, status=201)
 
 
 class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):

@@ -23,6 +23,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.functional import SimpleLazyObject
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -31,6 +32,7 @@ from rest_framework.viewsets import GenericViewSet
 
 from .errors import ApplicationError, FieldErrors
 from .permissions import PublicOnly, TenantMemberPermission, on_tenant_host
+from .selectors import tenant_settings
 
 __all__ = ["PublicOnly", "TenantMemberPermission", "TenantViewSet", "api_exception_handler", "on_tenant_host"]
 
@@ -63,6 +65,10 @@ class TenantViewSet(GenericViewSet):
         if selector is None:
             raise ImproperlyConfigured(f"{type(self).__name__} declares no visible_to selector.")
         return selector(self.request.user)
+
+    def get_serializer_context(self) -> dict:
+        # Read at most once per request (and only if a serializer needs it), never per row.
+        return {**super().get_serializer_context(), "tenant_settings": SimpleLazyObject(tenant_settings)}
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         filtered = super().filter_queryset(queryset)

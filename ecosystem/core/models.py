@@ -66,6 +66,10 @@ CURRENCIES = [
 ]
 
 
+def _in_range(field: str, low: int, high: int, name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(condition=models.Q(**{f"{field}__gte": low, f"{field}__lte": high}), name=name)
+
+
 class TenantSettings(models.Model):
     """The tenant's own settings: one row (id 1), kept so by the database.
 
@@ -103,22 +107,10 @@ class TenantSettings(models.Model):
         verbose_name_plural = _("tenant settings")
         constraints = [
             models.CheckConstraint(condition=models.Q(id=1), name="tenant_settings_single_row"),
-            models.CheckConstraint(
-                condition=models.Q(invitation_ttl_days__gte=1, invitation_ttl_days__lte=90),
-                name="tenant_settings_invitation_ttl_range",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(agreement_expiring_days__gte=1, agreement_expiring_days__lte=365),
-                name="tenant_settings_expiring_range",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(coopetition_threshold__gte=2, coopetition_threshold__lte=50),
-                name="tenant_settings_coopetition_range",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(appeal_window_days__gte=1, appeal_window_days__lte=365),
-                name="tenant_settings_appeal_range",
-            ),
+            _in_range("invitation_ttl_days", 1, 90, "tenant_settings_invitation_ttl_range"),
+            _in_range("agreement_expiring_days", 1, 365, "tenant_settings_expiring_range"),
+            _in_range("coopetition_threshold", 2, 50, "tenant_settings_coopetition_range"),
+            _in_range("appeal_window_days", 1, 365, "tenant_settings_appeal_range"),
         ]
 
     def __str__(self) -> str:
