@@ -202,7 +202,7 @@ def _cell(value) -> str:
 def partners_export_response(partners, *, request) -> HttpResponse:
     """The given (filtered) partners as CSV that opens correctly in Excel:
     UTF-8 with BOM, `;` for a French user (French Excel's separator), `,` otherwise."""
-    delimiter = ";" if (translation.get_language() or "").startswith("fr") else ","
+    delimiter = ";" if translation.get_language() == "fr" else ","
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="partners-{stamp}.csv"'

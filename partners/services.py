@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Value
 from django.db.models.functions import Coalesce
+from django.template.defaultfilters import filesizeformat
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
@@ -205,7 +207,7 @@ LIFECYCLE_ACTIONS: dict[str, tuple[Any, bool]] = {
 
 
 def partner_lifecycle_change(
-    *, actor: User, partner: Partner, action: str, reason: str = "", ip: str | None = None
+    *, actor: User, partner: Partner, action: str, reason: str, ip: str | None = None
 ) -> Partner:
     """Run one lifecycle action by its name (`LIFECYCLE_ACTIONS`); unknown names are refused."""
     if action not in LIFECYCLE_ACTIONS:
@@ -238,18 +240,16 @@ def invitation_accept(*, token: str, password: str, full_name: str = "", ip: str
 def _check_document(document: UploadedFile | None) -> list[str]:
     if document is None:
         return []
-    name = (document.name or "").lower()
-    extension = name[name.rfind(".") :] if "." in name else ""
+    extension = Path(document.name or "").suffix.lower()
     if extension not in DOCUMENT_TYPES:
         return [_("Attach a PDF, PNG, JPEG or DOCX file.")]
     if document.size > settings.AGREEMENT_DOCUMENT_MAX_BYTES:
-        return [
-            _("The file is %(size).1f MB; the limit is %(limit)d MB.")
-            % {"size": document.size / 1_048_576, "limit": settings.AGREEMENT_DOCUMENT_MAX_BYTES // 1_048_576}
-        ]
-    head = document.read(8)
+        sizes = {"size": filesizeformat(document.size), "limit": filesizeformat(settings.AGREEMENT_DOCUMENT_MAX_BYTES)}
+        return [_("The file is %(size)s; the limit is %(limit)s.") % sizes]
+    signature = DOCUMENT_TYPES[extension]
+    head = document.read(len(signature))
     document.seek(0)
-    if not head.startswith(DOCUMENT_TYPES[extension]):
+    if head != signature:
         return [_("The file's content does not match its %(ext)s name.") % {"ext": extension}]
     return []
 

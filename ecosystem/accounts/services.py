@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
-from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -65,15 +64,15 @@ def _require_admin(actor: User) -> None:
     require_role(actor, ADMINS, _("Only an administrator can manage the team."))
 
 
-def _admins_left_after(user: User) -> int:
-    """Active admins other than `user`, counted with their rows locked: two
-    admins removing each other at once cannot both succeed."""
+def _another_admin_remains(user: User) -> bool:
+    """Whether an active admin other than `user` exists, with the admins' rows
+    locked: two admins removing each other at once cannot both succeed."""
     admins = User.objects.select_for_update().filter(role=Role.ADMIN, is_active=True).order_by("pk")
-    return sum(1 for admin in admins if admin.pk != user.pk)
+    return any(admin.pk != user.pk for admin in admins)
 
 
 def _send_invitation(invitation: Invitation, token: str) -> None:
-    invitation_id, language = invitation.pk, translation.get_language() or "en"
+    invitation_id, language = invitation.pk, translation.get_language()
     transaction.on_commit(lambda: send_invitation_email.delay(invitation_id, token, language))
 
 
@@ -262,7 +261,7 @@ def user_change_role(*, actor: User, user: User, role: str, ip: str | None = Non
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.role == role:
         return user
-    if user.role == Role.ADMIN and _admins_left_after(user) == 0:
+    if user.role == Role.ADMIN and not _another_admin_remains(user):
         raise Conflict(_("The ecosystem needs at least one active administrator."))
     before = {"role": user.role}
     user.role = role
@@ -289,7 +288,7 @@ def user_deactivate(*, actor: User, user: User, ip: str | None = None) -> User:
     user = User.objects.select_for_update().get(pk=user.pk)
     if not user.is_active:
         raise Conflict(_("This user is already deactivated."))
-    if user.role == Role.ADMIN and _admins_left_after(user) == 0:
+    if user.role == Role.ADMIN and not _another_admin_remains(user):
         raise Conflict(_("The ecosystem needs at least one active administrator."))
     user.is_active = False
     user.save(update_fields=["is_active"])
@@ -318,11 +317,10 @@ def user_reactivate(*, actor: User, user: User, ip: str | None = None) -> User:
 
 def token_issue(*, request, email: str, password: str) -> Token:
     """The API token of the user with these credentials (django-axes throttled)."""
-    email = (email or "").strip().lower()
-    if AxesProxyHandler.is_locked(request, credentials={"username": email}):
-        raise LockedOut(locked_out_message())
-    user = authenticate(request, username=email, password=password or "")
-    if getattr(request, "axes_locked_out", False):
+    email = email.strip().lower()
+    # django-axes' backend refuses a locked-out email and IP and flags the request.
+    user = authenticate(request, username=email, password=password)
+    if request.axes_locked_out:
         raise LockedOut(locked_out_message())
     if user is None:
         raise BadCredentials(_("Email or password is incorrect."))

@@ -14,7 +14,7 @@ from .models import Invitation
 
 
 @app.task(name="accounts.send_invitation_email", autoretry_for=(OSError,), retry_backoff=True)
-def send_invitation_email(invitation_id: int, token: str, language: str = "en") -> str:
+def send_invitation_email(invitation_id: int, token: str, language: str | None = "en") -> str:
     """Mail the invitation link. Runs in the tenant's schema (tenant-schemas-celery).
 
     Idempotent enough: a second run mails the same, still valid, link again.

@@ -25,7 +25,7 @@ def _label(actor: Any | None) -> str:
     return getattr(actor, "email", "") if actor else ""
 
 
-def _event(*, actor, action, target, before, after, ip, actor_label) -> AuditEvent:
+def _event(*, actor, action, target, before, after, ip, actor_label: str = "") -> AuditEvent:
     return AuditEvent(
         actor=actor,
         actor_label=actor_label or _label(actor),
@@ -70,7 +70,7 @@ def audit_record_many(
     if _on_public_schema() or not events:
         return 0
     rows = [
-        _event(actor=actor, action=action, target=target, before=before, after=after, ip=ip, actor_label="")
+        _event(actor=actor, action=action, target=target, before=before, after=after, ip=ip)
         for action, target, before, after in events
     ]
     AuditEvent.objects.bulk_create(rows, batch_size=2000)
@@ -85,7 +85,8 @@ def audit_events_for(target: Model) -> QuerySet[AuditEvent]:
 
 
 def audit_events_visible_to(user: Any) -> QuerySet[AuditEvent]:
-    """The whole trail for administrators and governance reviewers; nothing for anyone else."""
+    """The whole trail, newest first (ids grow with time: rows are never
+    updated), for administrators and governance reviewers; nothing for anyone else."""
     if not has_role(user, REVIEWERS):
         return AuditEvent.objects.none()
-    return AuditEvent.objects.select_related("actor").order_by("-created_at", "-id")
+    return AuditEvent.objects.select_related("actor").order_by("-id")

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from ecosystem.core.errors import FieldErrors, NotAllowed
 from ecosystem.core.models import AuditEvent
@@ -75,7 +76,7 @@ def test_a_partner_admin_changes_only_its_own_allowed_fields(cast):
 
 def test_an_unknown_lifecycle_action_is_refused(cast):
     with pytest.raises(FieldErrors) as refused:
-        services.partner_lifecycle_change(actor=cast["manager"], partner=cast["medisol"], action="delete")
+        services.partner_lifecycle_change(actor=cast["manager"], partner=cast["medisol"], action="delete", reason="")
 
     assert refused.value.errors == {"action": ["Unknown action."]}
     assert Partner.objects.get(pk=cast["medisol"].pk).status == "active"
@@ -125,8 +126,14 @@ def test_an_oversized_agreement_document_is_refused(cast, settings):
             data={"kind": "nda", "reference": "R", "signed_on": dt.date(2026, 1, 1)}, document=big,
         )  # fmt: skip
 
-    assert refused.value.errors == {"document": ["The file is 1.2 MB; the limit is 1 MB."]}
+    assert refused.value.errors == {"document": ["The file is 1.2\xa0MB; the limit is 1.0\xa0MB."]}
     assert not Agreement.objects.exists()
+    with translation.override("fr"), pytest.raises(FieldErrors) as refused_fr:
+        services.agreement_create(
+            actor=cast["manager"], partner=cast["medisol"],
+            data={"kind": "nda", "reference": "R", "signed_on": dt.date(2026, 1, 1)}, document=big,
+        )  # fmt: skip
+    assert refused_fr.value.errors == {"document": ["Le fichier fait 1,2\xa0Mio ; la limite est de 1,0\xa0Mio."]}
 
 
 @pytest.mark.parametrize("name", ["", "x" * 61])
@@ -225,7 +232,7 @@ def test_activation_by_name_needs_no_reason(cast):
     suspended = services.partner_suspend(actor=cast["manager"], partner=cast["finamed"], reason="Audit")
 
     partner = services.partner_lifecycle_change(
-        actor=cast["manager"], partner=suspended, action="activate", ip="192.0.2.45"
+        actor=cast["manager"], partner=suspended, action="activate", reason="", ip="192.0.2.45"
     )
 
     event = AuditEvent.objects.get(action="partner.active")
