@@ -155,7 +155,7 @@ def agreements_visible_to(user: User) -> QuerySet[Agreement]:
 
 
 def partner_users(partner: Partner) -> QuerySet[User]:
-    return User.objects.filter(partner=partner, role__in=PARTNER_USERS).order_by("-is_active", "email")
+    return User.objects.filter(partner=partner).order_by("-is_active", "email")
 
 
 def partner_invitations(partner: Partner, *, viewer: User) -> QuerySet[Invitation]:

@@ -63,7 +63,7 @@ def _changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict, dict]
 
 
 def _competitor_ids(raw: Any, *, exclude: int | None) -> tuple[list[int], list[str]]:
-    if raw in (None, ""):
+    if not raw:
         return [], []
     try:
         ids = sorted({int(v) for v in raw})

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from ecosystem.core.roles import ADMINS, MANAGERS, STAFF, Role, has_role
 
 from .models import Invitation, User
+
+STAFF_INVITATIONS_SHOWN = 200
 
 
 def staff_members() -> QuerySet[User]:
@@ -35,11 +37,10 @@ def invitations_visible_to(user: User) -> QuerySet[Invitation]:
 
 def staff_invitations_open_first(viewer: User) -> QuerySet[Invitation]:
     """The team page's staff invitations, pending ones first (the newest 200)."""
-    now = timezone.now()
-    pending = When(accepted_at=None, revoked_at=None, expires_at__gt=now, then=Value(0))
+    pending = Q(accepted_at=None, revoked_at=None, expires_at__gt=timezone.now())
     return (
         invitations_visible_to(viewer)
         .filter(role__in=STAFF)
-        .annotate(open_rank=Case(pending, default=Value(1), output_field=IntegerField()))
-        .order_by("open_rank", "-created_at")[:200]
+        .alias(pending=pending)
+        .order_by(F("pending").desc(), "-created_at")[:STAFF_INVITATIONS_SHOWN]
     )

@@ -87,6 +87,7 @@ INVALID = [
     ({"name": "N" * 121}, "name", "The name can have at most 120 characters."),
     ({"slug": "pg-gamma"}, "slug", "“pg-gamma” is reserved. Choose another address."),
     ({"email": "jean.dupont@gamma.test", "password": "jean.dupont"}, "password", "The password is too similar"),
+    ({"name": "Marguerite Duras Clinics", "password": "margueriteduras"}, "password", "The password is too similar"),
 ]
 
 

@@ -1,0 +1,116 @@
+"""Details of the partner rules the broader tests pass over: exact messages,
+ties in ordering, what a service leaves on the caller's object, query shapes."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from ecosystem.accounts import services as accounts_services
+from ecosystem.accounts.models import Invitation
+from ecosystem.core.audit import audit_events_for, audit_events_visible_to, audit_record
+from ecosystem.core.errors import FieldErrors
+from partners import services
+from partners.models import Agreement, Partner, Tier
+from partners.selectors import partner_detail, partner_invitations, partners_visible_to_partner
+from tests.conftest import PASSWORD
+from tests.partners.conftest import PartnerFactory
+
+
+def test_every_unknown_competitor_id_is_named(cast):
+    with pytest.raises(FieldErrors) as refused:
+        services.partner_create(
+            actor=cast["manager"], data={"name": "Orthomed", "role": "supplier", "competitors": [999_998, 999_999]}
+        )
+
+    assert refused.value.errors == {"competitors": ["No partner with id 999998, 999999."]}
+
+
+def test_an_empty_competitor_list_clears_the_competitors(cast):
+    medisol = services.partner_update(actor=cast["manager"], partner=cast["medisol"], data={"competitors": ""})
+
+    assert list(medisol.competitors.all()) == []
+
+
+def test_a_partner_keeps_its_own_external_id_on_update(cast):
+    updated = services.partner_update(
+        actor=cast["manager"], partner=cast["medisol"], data={"external_id": "MED", "country": "BE"}
+    )
+
+    assert (updated.external_id, Partner.objects.get(pk=updated.pk).country) == ("MED", "BE")
+
+
+def test_a_new_agreement_comes_back_with_its_partners_new_horizon(cast):
+    medisol, ends = cast["medisol"], timezone.localdate() + dt.timedelta(days=40)
+
+    agreement = services.agreement_create(
+        actor=cast["manager"], partner=medisol,
+        data={"kind": "nda", "reference": "H", "signed_on": timezone.localdate(), "expires_on": ends},
+    )  # fmt: skip
+
+    assert agreement.partner.agreement_horizon == ends
+
+
+def test_the_first_user_to_join_is_recorded_as_starting_the_onboarding(cast):
+    newcomer = PartnerFactory(name="Newcomer", status=Partner.Status.INVITED)
+    issued = accounts_services.invitation_create(
+        actor=cast["manager"], email="first@newcomer.test", role="partner_admin", partner=newcomer
+    )
+
+    user = services.invitation_accept(token=issued.token, password=PASSWORD)
+
+    event = audit_events_for(newcomer).get(action="partner.onboarding")
+    assert event.actor_id == user.pk
+    assert Partner.objects.get(pk=newcomer.pk).status == "onboarding"
+
+
+def test_partners_of_the_same_name_are_listed_in_creation_order(cast):
+    first = PartnerFactory(name="Twin")
+    second = PartnerFactory(name="twin")
+
+    names = [p.pk for p in partners_visible_to_partner(cast["medisol"].pk) if p.name.lower() == "twin"]
+
+    assert names == [first.pk, second.pk]
+
+
+def test_a_partners_invitations_are_its_own_only(cast):
+    mine = accounts_services.invitation_create(
+        actor=cast["manager"], email="new@medisol.test", role="partner_member", partner=cast["medisol"]
+    )
+    accounts_services.invitation_create(
+        actor=cast["manager"], email="new@carevia.test", role="partner_member", partner=cast["carevia"]
+    )
+    accounts_services.invitation_create(actor=cast["admin"], email="staff@alpha.test", role="manager")
+
+    assert list(partner_invitations(cast["medisol"], viewer=cast["manager"])) == [mine.invitation]
+    assert list(partner_invitations(cast["medisol"], viewer=cast["sam"])) == [mine.invitation]
+    assert Invitation.objects.count() == 3
+
+
+def test_a_partners_page_reads_its_relations_in_a_fixed_number_of_queries(cast, django_assert_num_queries):
+    medisol = cast["medisol"]
+    medisol.tier = Tier.objects.create(name="Gold", rank=1)
+    medisol.save()
+    medisol.competitors.add(cast["finamed"])
+    for reference in ("A", "B", "C"):
+        Agreement.objects.create(partner=medisol, kind="nda", reference=reference, signed_on=timezone.localdate())
+
+    with django_assert_num_queries(3):  # the partner with its tier, its competitors, its agreements
+        partner = partner_detail(medisol.pk, viewer=cast["manager"])
+        for _ in range(2):  # a page reads them more than once
+            assert partner.tier.name == "Gold"
+            assert len(partner.competitors.all()) == 2
+            assert [a.reference for a in partner.agreements.all()] == ["C", "B", "A"]
+
+
+def test_audit_lists_read_their_actors_in_the_same_query(cast, django_assert_num_queries):
+    medisol = cast["medisol"]
+    for actor in (cast["admin"], cast["manager"], cast["reviewer"]):
+        audit_record(actor=actor, action="partner.updated", target=medisol)
+
+    with django_assert_num_queries(2):
+        history = [e.actor.email for e in audit_events_for(medisol)]
+        trail = [e.actor.email for e in audit_events_visible_to(cast["reviewer"])[:3]]
+
+    assert len(history) == 3
+    assert trail == [cast["reviewer"].email, cast["manager"].email, cast["admin"].email]
