@@ -44,3 +44,12 @@ def test_suspending_from_a_stale_copy_keeps_what_changed_meanwhile(db, tenants):
 
     stored = Orchestrator.objects.get(pk=stale.pk)
     assert (stored.status, stored.name) == ("suspended", "Alpha Medical Commons (renamed)")
+
+
+def test_an_unknown_address_points_to_the_public_site_in_the_full_layout(public_client, settings):
+    response = public_client.get("/some/page/", HTTP_HOST=f"nobody.{settings.BASE_DOMAIN}")
+
+    page = response.content.decode()
+    assert response.status_code == 404
+    assert f"create an ecosystem at {settings.BASE_DOMAIN}." in page
+    assert 'name="next" type="hidden" value="/some/page/"' in page  # the layout had the request
