@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -50,3 +51,34 @@ def bench_database(suffix: str):
         connections.close_all()
         with server_connect(base_url) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def add_partners(count: int, start: int, tiers) -> None:
+    """Bulk rows, with what the agreement service would have kept on them."""
+    from partners.models import Agreement, Partner
+
+    roles = ["supplier", "partner", "complementary", "institution", "association"]
+    today = dt.date.today()
+
+    def expiry(i: int) -> dt.date | None:
+        return today + dt.timedelta(days=(i * 37 % 400) - 100) if i % 2 else None
+
+    partners = Partner.objects.bulk_create(
+        [
+            Partner(
+                name=f"Partner {i:05d}", role=roles[i % 5], status="active" if i % 7 else "suspended",
+                tier=tiers[i % len(tiers)], country=["FR", "DE", "BE", "ES"][i % 4], external_id=f"P-{i:05d}",
+                tags=["care"] if i % 3 else ["imaging"], agreement_horizon=expiry(i),
+            )
+            for i in range(start, start + count)
+        ],
+        batch_size=2000,
+    )  # fmt: skip
+    Agreement.objects.bulk_create(
+        [
+            Agreement(partner=p, kind="partnership", reference=f"A-{p.external_id}",
+                      signed_on=today - dt.timedelta(days=500), expires_on=p.agreement_horizon)
+            for p in partners if p.agreement_horizon
+        ],
+        batch_size=2000,
+    )  # fmt: skip

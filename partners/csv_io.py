@@ -71,7 +71,7 @@ def _decode(raw: bytes) -> str:
 
 
 def _dialect(text: str) -> str:
-    header = text.split("\n", 1)[0]
+    header = text.partition("\n")[0]
     return ";" if header.count(";") > header.count(",") else ","
 
 

@@ -138,6 +138,8 @@ def partner_detail(pk: int, *, viewer: User) -> Partner:
     return (
         partners_visible_to(viewer)
         .select_related("tier")
+        # The directory's own prefetch reads competitors' ids only; the page shows their names.
+        .prefetch_related(None)
         .prefetch_related("competitors", Prefetch("agreements", queryset=agreements_visible_to(viewer)))
         .get(pk=pk)
     )

@@ -153,7 +153,7 @@ def invitation_create(
 
 
 def _locked(invitation: Invitation) -> Invitation:
-    return Invitation.objects.select_for_update(of=("self",)).select_related("partner").get(pk=invitation.pk)
+    return Invitation.objects.select_for_update(of=("self",)).get(pk=invitation.pk)
 
 
 @transaction.atomic
@@ -316,12 +316,10 @@ def user_reactivate(*, actor: User, user: User, ip: str | None = None) -> User:
 
 
 def token_issue(*, request, email: str, password: str) -> Token:
-    """The API token of the user with these credentials (django-axes throttled)."""
+    """The API token of the user with these credentials. A locked-out email and
+    IP never get here: django-axes' middleware answers with `views.locked_out`."""
     email = email.strip().lower()
-    # django-axes' backend refuses a locked-out email and IP and flags the request.
     user = authenticate(request, username=email, password=password)
-    if request.axes_locked_out:
-        raise LockedOut(locked_out_message())
     if user is None:
         raise BadCredentials(_("Email or password is incorrect."))
     token, _created = Token.objects.get_or_create(user=user)

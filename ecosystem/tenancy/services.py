@@ -166,5 +166,6 @@ def public_tenant_ensure() -> Orchestrator:
         schema_name=get_public_schema_name(),
         defaults={"name": "Symbiose", "slug": "public"},
     )
-    Domain.objects.get_or_create(domain=settings.BASE_DOMAIN, defaults={"tenant": public, "is_primary": True})
+    # django-tenants makes a tenant's only domain its primary one.
+    Domain.objects.get_or_create(domain=settings.BASE_DOMAIN, defaults={"tenant": public})
     return public

@@ -72,3 +72,13 @@ def test_the_team_page_shows_the_newest_200_staff_invitations(alpha, alpha_admin
 
     assert selectors.STAFF_INVITATIONS_SHOWN == 200
     assert len(shown) == 200
+
+
+def test_invitations_read_their_inviter_in_the_same_query(alpha, alpha_admin, django_assert_num_queries):
+    for i in range(3):
+        services.invitation_create(actor=alpha_admin, email=f"by-{i}@alpha.test", role="reviewer")
+
+    with django_assert_num_queries(1):
+        inviters = {i.invited_by.email for i in selectors.invitations_visible_to(alpha_admin)}
+
+    assert inviters == {"admin@alpha.test"}

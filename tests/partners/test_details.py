@@ -4,16 +4,17 @@ ties in ordering, what a service leaves on the caller's object, query shapes."""
 import datetime as dt
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from ecosystem.accounts import services as accounts_services
-from ecosystem.accounts.models import Invitation
+from ecosystem.accounts.models import Invitation, User
 from ecosystem.core.audit import audit_events_for, audit_events_visible_to, audit_record
 from ecosystem.core.errors import FieldErrors
 from partners import services
 from partners.models import Agreement, Partner, Tier
-from partners.selectors import partner_detail, partner_invitations, partners_visible_to_partner
-from tests.conftest import PASSWORD
+from partners.selectors import partner_detail, partner_invitations, partner_users, partners_visible_to_partner
+from tests.conftest import PASSWORD, make_user
 from tests.partners.conftest import PartnerFactory
 
 
@@ -67,6 +68,7 @@ def test_the_first_user_to_join_is_recorded_as_starting_the_onboarding(cast):
 def test_partners_of_the_same_name_are_listed_in_creation_order(cast):
     first = PartnerFactory(name="Twin")
     second = PartnerFactory(name="twin")
+    Partner.objects.filter(pk=first.pk).update(country="BE")  # its row now lies after the second's
 
     names = [p.pk for p in partners_visible_to_partner(cast["medisol"].pk) if p.name.lower() == "twin"]
 
@@ -99,7 +101,7 @@ def test_a_partners_page_reads_its_relations_in_a_fixed_number_of_queries(cast, 
         partner = partner_detail(medisol.pk, viewer=cast["manager"])
         for _ in range(2):  # a page reads them more than once
             assert partner.tier.name == "Gold"
-            assert len(partner.competitors.all()) == 2
+            assert sorted(c.name for c in partner.competitors.all()) == ["Carevia", "Finamed"]
             assert [a.reference for a in partner.agreements.all()] == ["C", "B", "A"]
 
 
@@ -114,3 +116,35 @@ def test_audit_lists_read_their_actors_in_the_same_query(cast, django_assert_num
 
     assert len(history) == 3
     assert trail == [cast["reviewer"].email, cast["manager"].email, cast["admin"].email]
+
+
+def test_a_partners_users_are_listed_active_first_then_by_email(alpha, cast):
+    make_user(alpha, "partner_member", email="abe@medisol.test", partner=cast["medisol"])
+    make_user(alpha, "partner_member", email="aaron@medisol.test", partner=cast["medisol"], is_active=False)
+    User.objects.filter(pk=cast["mia"].pk).update(is_active=False)
+
+    listed = [u.email for u in partner_users(cast["medisol"])]
+
+    assert listed == ["abe@medisol.test", "sam@medisol.test", "aaron@medisol.test", "mia@medisol.test"]
+
+
+def test_a_partner_user_reads_its_own_page_in_a_fixed_number_of_queries(cast, django_assert_num_queries):
+    cast["medisol"].competitors.add(cast["finamed"])
+
+    with django_assert_num_queries(3):
+        partner = partner_detail(cast["medisol"].pk, viewer=cast["sam"])
+        for _ in range(2):
+            assert sorted(c.name for c in partner.competitors.all()) == ["Carevia", "Finamed"]
+            assert list(partner.agreements.all()) == []
+
+
+def test_an_agreement_document_is_stored_byte_for_byte(cast):
+    content = b"%PDF-1.7\n" + bytes(range(256)) * 4
+    agreement = services.agreement_create(
+        actor=cast["manager"], partner=cast["medisol"],
+        data={"kind": "nda", "reference": "DOC", "signed_on": timezone.localdate()},
+        document=SimpleUploadedFile("contract.pdf", content, content_type="application/pdf"),
+    )  # fmt: skip
+
+    with Agreement.objects.get(pk=agreement.pk).document.open("rb") as stored:
+        assert stored.read() == content
