@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format messages bench mutate
+.PHONY: run test install lint format messages bench load mutate
 
 run: $(STAMP)
 	$(PY) scripts/dev.py run
@@ -33,6 +33,10 @@ messages: $(STAMP)
 
 bench: $(STAMP)
 	eval "$$($(PY) scripts/dev.py env)" && $(PY) benchmarks/tenancy.py && $(PY) benchmarks/partners.py
+
+# The production server under load (gunicorn + wrk; needs Debian's wrk: apt-get install wrk).
+load: $(STAMP)
+	eval "$$($(PY) scripts/dev.py env)" && $(PY) benchmarks/load.py $(ARGS)
 
 # Mutation testing (not part of CI): mutmut over the modules listed in pyproject.toml's
 # [tool.mutmut]. MUTANTS narrows the run to mutant-name globs, e.g. MUTANTS=partners.selectors.*
