@@ -8,7 +8,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,7 +18,7 @@ from ecosystem.accounts import services as accounts_services
 from ecosystem.accounts.api import AcceptSerializer, InvitationInputSerializer, InvitationSerializer, MeSerializer
 from ecosystem.accounts.models import Invitation
 from ecosystem.accounts.selectors import invitations_visible_to
-from ecosystem.core.api import TenantViewSet, on_tenant_host
+from ecosystem.core.api import SafeJSONParser, TenantViewSet, on_tenant_host
 from ecosystem.core.errors import FieldErrors, NotAllowed
 from ecosystem.core.openapi import AnyOf
 from ecosystem.core.roles import EVERYONE, INVITERS, MANAGERS, STAFF, Role, has_role
@@ -144,7 +144,7 @@ class PartnerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
         "PUT": MANAGERS,
         "PATCH": (*MANAGERS, Role.PARTNER_ADMIN),
     }
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [SafeJSONParser, MultiPartParser, FormParser]
 
     def is_staff(self) -> bool:
         return has_role(self.request.user, STAFF)
@@ -295,7 +295,7 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantV
     visible_to = selectors.agreements_visible_to
     filterset_class = selectors.AgreementFilter
     serializer_class = AgreementSerializer
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, SafeJSONParser]
 
     @extend_schema(request={"multipart/form-data": AgreementInputSerializer}, responses={201: AgreementSerializer})
     def create(self, request: Request) -> Response:

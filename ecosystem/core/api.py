@@ -13,6 +13,9 @@ router hands an action's kwargs to the view instance, so they replace `roles`.
 Subclasses may not override `get_queryset`, `get_object` or
 `filter_queryset`. The one escape hatch is a method named
 `dangerously_get_queryset()`, so that a widening shows in every review.
+
+Every JSON body goes through `parsers.SafeJSONParser` (the default parser in
+REST_FRAMEWORK settings; a view that lists its parsers names it too).
 """
 
 from __future__ import annotations
@@ -31,10 +34,14 @@ from rest_framework.views import exception_handler
 from rest_framework.viewsets import GenericViewSet
 
 from .errors import ApplicationError, FieldErrors
+from .parsers import SafeJSONParser
 from .permissions import PublicOnly, TenantMemberPermission, on_tenant_host
 from .selectors import tenant_settings
 
-__all__ = ["PublicOnly", "TenantMemberPermission", "TenantViewSet", "api_exception_handler", "on_tenant_host"]
+__all__ = [
+    "PublicOnly", "SafeJSONParser", "TenantMemberPermission", "TenantViewSet", "api_exception_handler",
+    "on_tenant_host",
+]  # fmt: skip
 
 PROTECTED = frozenset({"get_queryset", "get_object", "filter_queryset"})
 
