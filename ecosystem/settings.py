@@ -33,7 +33,8 @@ else:
     SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-only-insecure-key-never-used-in-production")
 
 # Tenants live on subdomains of BASE_DOMAIN; the public site is BASE_DOMAIN itself.
-BASE_DOMAIN = env("BASE_DOMAIN", default="localhost")
+# Spelled as the tenant middleware spells a request's host (lower case, no trailing dot).
+BASE_DOMAIN = env("BASE_DOMAIN", default="localhost").lower().removesuffix(".")
 # Links in mails and redirects between hosts: scheme and port of the public site.
 SITE_SCHEME = env("SITE_SCHEME", default="https" if PRODUCTION else "http")
 SITE_PORT = env("SITE_PORT", default="")
