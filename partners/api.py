@@ -18,7 +18,7 @@ from ecosystem.accounts import services as accounts_services
 from ecosystem.accounts.api import AcceptSerializer, InvitationInputSerializer, InvitationSerializer, MeSerializer
 from ecosystem.accounts.models import Invitation
 from ecosystem.accounts.selectors import invitations_visible_to
-from ecosystem.core.api import SafeJSONParser, TenantViewSet, on_tenant_host
+from ecosystem.core.api import InputSerializer, SafeJSONParser, StrictInput, TenantViewSet, on_tenant_host
 from ecosystem.core.errors import FieldErrors, NotAllowed
 from ecosystem.core.openapi import AnyOf
 from ecosystem.core.roles import EVERYONE, INVITERS, MANAGERS, STAFF, Role, has_role
@@ -83,7 +83,7 @@ class AgreementKindField(serializers.CharField):
     pass
 
 
-class PartnerInputSerializer(serializers.Serializer):
+class PartnerInputSerializer(InputSerializer):
     # Shape only; the rules live in partners.validation (shared with the pages and the import).
     name = serializers.CharField(required=False, allow_blank=True)
     role = ParticipantRoleField(required=False, allow_blank=True)
@@ -99,11 +99,11 @@ class PartnerInputSerializer(serializers.Serializer):
     competitors = serializers.ListField(child=serializers.IntegerField(), required=False)
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(InputSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ImportSerializer(serializers.Serializer):
+class ImportSerializer(InputSerializer):
     file = serializers.FileField()
 
 
@@ -238,7 +238,7 @@ class PartnerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
         return csv_io.partners_export_response(self.filter_queryset(self.get_queryset()), request=request)
 
 
-class TierSerializer(serializers.ModelSerializer):
+class TierSerializer(StrictInput, serializers.ModelSerializer):
     class Meta:
         model = Tier
         fields = ["id", "name", "rank", "description"]
@@ -277,7 +277,7 @@ class AgreementSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AgreementInputSerializer(serializers.Serializer):
+class AgreementInputSerializer(InputSerializer):
     # Shapes only; the rules are in services.agreement_create.
     partner = serializers.IntegerField()
     kind = AgreementKindField(allow_blank=True)

@@ -117,9 +117,9 @@ def partner_update(*, actor: User, partner: Partner, data: Mapping[str, Any], ip
     else:
         raise NotAllowed(_("Your role does not allow this."))
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
-    refused = sorted(k for k in data if k not in allowed and k != "competitors")
-    if actor.role not in MANAGERS and (refused or "competitors" in data):
-        raise FieldErrors({k: [_("You cannot change this field.")] for k in refused or ["competitors"]})
+    refused = sorted(k for k in data if k not in allowed) if actor.role not in MANAGERS else []
+    if refused:
+        raise FieldErrors({k: [_("You cannot change this field.")] for k in refused})
     cleaned, errors = clean_partner_fields(
         data, fields=allowed, tiers_by_key=tiers_index(Tier.objects.all()), required=False
     )

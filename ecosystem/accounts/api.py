@@ -7,7 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ecosystem.core.api import on_tenant_host
+from ecosystem.core.api import InputSerializer, on_tenant_host
 from ecosystem.core.errors import NotAllowed
 from ecosystem.core.roles import EVERYONE
 
@@ -15,7 +15,7 @@ from . import services
 from .models import Invitation, User
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class TokenRequestSerializer(InputSerializer):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(trim_whitespace=False)
 
@@ -69,13 +69,13 @@ class InvitationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class InvitationInputSerializer(serializers.Serializer):
+class InvitationInputSerializer(InputSerializer):
     email = serializers.CharField(allow_blank=True, max_length=254)
     role = serializers.CharField()
     partner = serializers.IntegerField(required=False, allow_null=True)
 
 
-class AcceptSerializer(serializers.Serializer):
+class AcceptSerializer(InputSerializer):
     token = serializers.CharField()
     password = serializers.CharField(trim_whitespace=False)
     full_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=150)

@@ -7,14 +7,14 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from ecosystem.core.api import PublicOnly
+from ecosystem.core.api import InputSerializer, PublicOnly
 from ecosystem.core.links import tenant_url
 from ecosystem.core.views import client_ip
 
 from .services import orchestrator_signup
 
 
-class SignupSerializer(serializers.Serializer):
+class SignupSerializer(InputSerializer):
     # Shapes only: the rules (and their messages) live in the sign-up service.
     name = serializers.CharField(max_length=200, allow_blank=True)
     slug = serializers.CharField(max_length=100, allow_blank=True)

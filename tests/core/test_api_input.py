@@ -10,7 +10,7 @@ from rest_framework.parsers import JSONParser
 
 from ecosystem.core.api import SafeJSONParser
 from partners.models import Partner
-from tests.conftest import audit_actions, make_user
+from tests.conftest import audit_actions, login, make_user
 
 DEEP = "[" * 100_000
 
@@ -92,3 +92,28 @@ def test_ordinary_json_still_parses(alpha, alpha_client, alpha_admin):
 
     assert response.status_code == 201
     assert response.json()["name"] == "Gold"
+
+
+def test_a_form_post_of_the_browsable_api_may_carry_its_csrf_field(alpha, alpha_client, alpha_admin):
+    login(alpha_client, alpha, alpha_admin)
+
+    response = alpha_client.post("/api/tiers/", {"name": "Gold", "csrfmiddlewaretoken": "from-the-form"})
+
+    assert response.status_code == 201
+    assert response.json()["name"] == "Gold"
+
+
+def test_a_body_key_the_endpoint_does_not_take_is_named_with_the_other_errors(alpha, alpha_client, alpha_admin):
+    token, _created = Token.objects.get_or_create(user=alpha_admin)
+
+    response = alpha_client.post(
+        "/api/tiers/", {"name": "", "id": 7, "colour": "gold"}, content_type="application/json",
+        HTTP_AUTHORIZATION=f"Token {token.key}",
+    )  # fmt: skip
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "name": ["This field may not be blank."],
+        "id": ["This field cannot be set here."],
+        "colour": ["This field cannot be set here."],
+    }

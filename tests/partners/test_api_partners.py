@@ -231,6 +231,58 @@ def test_a_partner_member_cannot_edit(alpha_client, cast):
     assert audit_actions() == trail
 
 
+CANNOT_SET = ["This field cannot be set here."]
+CANNOT_CHANGE = ["You cannot change this field."]
+
+
+@pytest.mark.parametrize(
+    ("change", "errors"),
+    [
+        ({"status": "exited"}, {"status": CANNOT_SET}),
+        ({"status_reason": "mine"}, {"status_reason": CANNOT_SET}),
+        ({"id": 999, "agreement_state": "valid"}, {"id": CANNOT_SET, "agreement_state": CANNOT_SET}),
+        ({"descriptoin": "misspelt"}, {"descriptoin": CANNOT_SET}),
+        ({"tier": None}, {"tier": CANNOT_CHANGE}),
+        ({"competitors": []}, {"competitors": CANNOT_CHANGE}),
+        ({"notes": "x", "competitors": []}, {"competitors": CANNOT_CHANGE, "notes": CANNOT_CHANGE}),
+    ],
+    ids=["status", "status_reason", "read-only", "unknown", "tier", "competitors", "notes-and-competitors"],
+)
+def test_a_partner_admins_patch_with_a_field_it_may_not_set_is_a_400_naming_it(alpha_client, cast, change, errors):
+    trail = audit_actions()
+
+    response = api(alpha_client, cast["sam"]).patch(
+        f"/api/partners/{cast['medisol'].pk}/", {"description": "Imaging", **change}, content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == errors
+    medisol = Partner.objects.get(pk=cast["medisol"].pk)
+    assert (medisol.status, medisol.status_reason, medisol.description, medisol.notes) == (
+        "active", "", "", "private orchestrator note",
+    )  # fmt: skip
+    assert list(medisol.competitors.values_list("pk", flat=True)) == [cast["carevia"].pk]
+    assert audit_actions() == trail
+
+
+def test_staff_cannot_set_a_status_by_writing_the_profile_either(alpha_client, cast):
+    client = api(alpha_client, cast["manager"])
+    trail = audit_actions()
+
+    patched = client.patch(
+        f"/api/partners/{cast['finamed'].pk}/", {"status": "exited", "country": "BE"}, content_type="application/json"
+    )
+    created = client.post(
+        "/api/partners/", {"name": "Novo", "role": "supplier", "status": "active"}, content_type="application/json"
+    )
+
+    assert (patched.status_code, created.status_code) == (400, 400)
+    assert patched.json() == created.json() == {"status": CANNOT_SET}
+    assert Partner.objects.get(pk=cast["finamed"].pk).country == "FR"
+    assert not Partner.objects.filter(name="Novo").exists()
+    assert audit_actions() == trail
+
+
 def test_update_records_before_and_after(alpha_client, cast):
     response = api(alpha_client, cast["manager"]).patch(
         f"/api/partners/{cast['finamed'].pk}/", {"country": "BE", "competitors": [cast["medisol"].pk]},
