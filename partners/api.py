@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status
@@ -26,6 +27,7 @@ from ecosystem.core.views import client_ip
 
 from . import csv_io, selectors, services
 from .models import Agreement, ParticipantRole, Partner, Tier, agreement_state
+from .validation import MAX_COMPETITORS, MAX_LENGTHS, MAX_REASON_LENGTH, MAX_TAG_LENGTH, MAX_TAGS
 
 
 def expiring_window(context: dict) -> int | None:
@@ -83,24 +85,36 @@ class AgreementKindField(serializers.CharField):
     pass
 
 
+def _text(field: str, **kwargs) -> serializers.CharField:
+    return serializers.CharField(required=False, allow_blank=True, max_length=MAX_LENGTHS[field], **kwargs)
+
+
 class PartnerInputSerializer(InputSerializer):
-    # Shape only; the rules live in partners.validation (shared with the pages and the import).
-    name = serializers.CharField(required=False, allow_blank=True)
-    role = ParticipantRoleField(required=False, allow_blank=True)
+    # Shape and sizes only; the rules live in partners.validation (shared with the pages and
+    # the import), whose limits these are: nothing longer reaches a service or the database.
+    name = _text("name")
+    role = ParticipantRoleField(
+        required=False, allow_blank=True, max_length=Partner._meta.get_field("role").max_length
+    )
     tier = serializers.IntegerField(required=False, allow_null=True)
-    country = serializers.CharField(required=False, allow_blank=True)
-    website = serializers.CharField(required=False, allow_blank=True)
-    tags = serializers.ListField(child=serializers.CharField(allow_blank=True), required=False)
-    description = serializers.CharField(required=False, allow_blank=True)
-    external_id = serializers.CharField(required=False, allow_blank=True, allow_null=True)
-    contact_email = serializers.CharField(required=False, allow_blank=True)
-    contact_phone = serializers.CharField(required=False, allow_blank=True)
-    notes = serializers.CharField(required=False, allow_blank=True)
-    competitors = serializers.ListField(child=serializers.IntegerField(), required=False)
+    country = serializers.CharField(
+        required=False, allow_blank=True, max_length=2,
+        error_messages={"max_length": gettext_lazy("Use the two-letter ISO code of the country, e.g. FR.")},
+    )  # fmt: skip
+    website = _text("website")
+    tags = serializers.ListField(
+        child=serializers.CharField(allow_blank=True, max_length=MAX_TAG_LENGTH), required=False, max_length=MAX_TAGS
+    )
+    description = _text("description")
+    external_id = _text("external_id", allow_null=True)
+    contact_email = _text("contact_email")
+    contact_phone = _text("contact_phone")
+    notes = _text("notes")
+    competitors = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=MAX_COMPETITORS)
 
 
 class ReasonSerializer(InputSerializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=MAX_REASON_LENGTH)
 
 
 class ImportSerializer(InputSerializer):
@@ -280,8 +294,8 @@ class AgreementSerializer(serializers.ModelSerializer):
 class AgreementInputSerializer(InputSerializer):
     # Shapes only; the rules are in services.agreement_create.
     partner = serializers.IntegerField()
-    kind = AgreementKindField(allow_blank=True)
-    reference = serializers.CharField(allow_blank=True)
+    kind = AgreementKindField(allow_blank=True, max_length=Agreement._meta.get_field("kind").max_length)
+    reference = serializers.CharField(allow_blank=True, max_length=Agreement._meta.get_field("reference").max_length)
     signed_on = serializers.DateField(required=False, allow_null=True)
     expires_on = serializers.DateField(required=False, allow_null=True)
     document = serializers.FileField(required=False)

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from ecosystem.accounts.api import PASSWORD_MAX_LENGTH
 from ecosystem.core.api import InputSerializer, PublicOnly
 from ecosystem.core.links import tenant_url
 from ecosystem.core.views import client_ip
@@ -19,7 +20,7 @@ class SignupSerializer(InputSerializer):
     name = serializers.CharField(max_length=200, allow_blank=True)
     slug = serializers.CharField(max_length=100, allow_blank=True)
     email = serializers.CharField(max_length=254, allow_blank=True)
-    password = serializers.CharField(trim_whitespace=False, write_only=True)
+    password = serializers.CharField(trim_whitespace=False, write_only=True, max_length=PASSWORD_MAX_LENGTH)
     full_name = serializers.CharField(max_length=150, required=False, default="")
 
 

@@ -189,11 +189,13 @@ def test_the_schema_documents_the_roles_and_agreement_kinds_the_api_accepts(alph
     schema = alpha_client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
     components = schema["components"]["schemas"]
 
-    role = components["PartnerInputRequest"]["properties"]["role"]["$ref"].rsplit("/", 1)[1]
-    kind = components["AgreementInputRequest"]["properties"]["kind"]["$ref"].rsplit("/", 1)[1]
+    role = components["PartnerInputRequest"]["properties"]["role"]
+    kind = components["AgreementInputRequest"]["properties"]["kind"]
 
-    assert components[role]["enum"] == ParticipantRole.values
-    assert components[kind]["enum"] == Agreement.Kind.values
+    # The enum, and the length the API checks before it looks at the value.
+    assert (role["maxLength"], kind["maxLength"]) == (20, 20)
+    assert components[role["allOf"][0]["$ref"].rsplit("/", 1)[1]]["enum"] == ParticipantRole.values
+    assert components[kind["allOf"][0]["$ref"].rsplit("/", 1)[1]]["enum"] == Agreement.Kind.values
 
 
 def test_a_partner_admin_edits_allowed_fields_of_its_own_partner_only(alpha_client, cast):
@@ -281,6 +283,41 @@ def test_staff_cannot_set_a_status_by_writing_the_profile_either(alpha_client, c
     assert Partner.objects.get(pk=cast["finamed"].pk).country == "FR"
     assert not Partner.objects.filter(name="Novo").exists()
     assert audit_actions() == trail
+
+
+def test_a_partner_may_have_200_competitors_through_the_api_not_201(alpha_client, cast):
+    rivals = [
+        p.pk for p in Partner.objects.bulk_create([Partner(name=f"R{i:03d}", role="supplier") for i in range(201)])
+    ]
+    client = api(alpha_client, cast["manager"])
+    trail = audit_actions()
+
+    refused = client.patch(
+        f"/api/partners/{cast['finamed'].pk}/", {"competitors": rivals}, content_type="application/json"
+    )
+    unchanged = audit_actions()
+    accepted = client.patch(
+        f"/api/partners/{cast['finamed'].pk}/", {"competitors": rivals[:200]}, content_type="application/json"
+    )
+
+    assert refused.status_code == 400
+    assert refused.json() == {"competitors": ["Ensure this field has no more than 200 elements."]}
+    assert unchanged == trail
+    assert accepted.status_code == 200 and accepted.json()["competitors"] == sorted(rivals[:200])
+
+
+def test_a_partner_admin_may_set_20_tags_not_21(alpha_client, cast):
+    client = api(alpha_client, cast["sam"])
+    tags = [f"tag{i}" for i in range(21)]
+
+    refused = client.patch(f"/api/partners/{cast['medisol'].pk}/", {"tags": tags}, content_type="application/json")
+    accepted = client.patch(
+        f"/api/partners/{cast['medisol'].pk}/", {"tags": tags[:20]}, content_type="application/json"
+    )
+
+    assert refused.status_code == 400
+    assert refused.json() == {"tags": ["Ensure this field has no more than 20 elements."]}
+    assert accepted.status_code == 200 and accepted.json()["tags"] == tags[:20]
 
 
 def test_update_records_before_and_after(alpha_client, cast):
