@@ -33,7 +33,8 @@ else:
     SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-only-insecure-key-never-used-in-production")
 
 # Tenants live on subdomains of BASE_DOMAIN; the public site is BASE_DOMAIN itself.
-BASE_DOMAIN = env("BASE_DOMAIN", default="localhost")
+# Spelled as the tenant middleware spells a request's host (lower case, no trailing dot).
+BASE_DOMAIN = env("BASE_DOMAIN", default="localhost").lower().removesuffix(".")
 # Links in mails and redirects between hosts: scheme and port of the public site.
 SITE_SCHEME = env("SITE_SCHEME", default="https" if PRODUCTION else "http")
 SITE_PORT = env("SITE_PORT", default="")
@@ -55,6 +56,7 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "django_filters",
     "axes",
@@ -239,6 +241,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["ecosystem.core.permissions.TenantMemberPermission"],
+    "DEFAULT_PARSER_CLASSES": [
+        "ecosystem.core.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -252,6 +259,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI and ReDoc from our own static files (drf-spectacular-sidecar), never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "UserRoleEnum": "ecosystem.core.roles.Role",
         "ParticipantRoleEnum": "partners.models.ParticipantRole",

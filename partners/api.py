@@ -3,12 +3,13 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,7 +19,7 @@ from ecosystem.accounts import services as accounts_services
 from ecosystem.accounts.api import AcceptSerializer, InvitationInputSerializer, InvitationSerializer, MeSerializer
 from ecosystem.accounts.models import Invitation
 from ecosystem.accounts.selectors import invitations_visible_to
-from ecosystem.core.api import TenantViewSet, on_tenant_host
+from ecosystem.core.api import InputSerializer, SafeJSONParser, StrictInput, TenantViewSet, on_tenant_host
 from ecosystem.core.errors import FieldErrors, NotAllowed
 from ecosystem.core.openapi import AnyOf
 from ecosystem.core.roles import EVERYONE, INVITERS, MANAGERS, STAFF, Role, has_role
@@ -26,6 +27,7 @@ from ecosystem.core.views import client_ip
 
 from . import csv_io, selectors, services
 from .models import Agreement, ParticipantRole, Partner, Tier, agreement_state
+from .validation import MAX_COMPETITORS, MAX_LENGTHS, MAX_REASON_LENGTH, MAX_TAG_LENGTH, MAX_TAGS
 
 
 def expiring_window(context: dict) -> int | None:
@@ -83,27 +85,39 @@ class AgreementKindField(serializers.CharField):
     pass
 
 
-class PartnerInputSerializer(serializers.Serializer):
-    # Shape only; the rules live in partners.validation (shared with the pages and the import).
-    name = serializers.CharField(required=False, allow_blank=True)
-    role = ParticipantRoleField(required=False, allow_blank=True)
+def _text(field: str, **kwargs) -> serializers.CharField:
+    return serializers.CharField(required=False, allow_blank=True, max_length=MAX_LENGTHS[field], **kwargs)
+
+
+class PartnerInputSerializer(InputSerializer):
+    # Shape and sizes only; the rules live in partners.validation (shared with the pages and
+    # the import), whose limits these are: nothing longer reaches a service or the database.
+    name = _text("name")
+    role = ParticipantRoleField(
+        required=False, allow_blank=True, max_length=Partner._meta.get_field("role").max_length
+    )
     tier = serializers.IntegerField(required=False, allow_null=True)
-    country = serializers.CharField(required=False, allow_blank=True)
-    website = serializers.CharField(required=False, allow_blank=True)
-    tags = serializers.ListField(child=serializers.CharField(allow_blank=True), required=False)
-    description = serializers.CharField(required=False, allow_blank=True)
-    external_id = serializers.CharField(required=False, allow_blank=True, allow_null=True)
-    contact_email = serializers.CharField(required=False, allow_blank=True)
-    contact_phone = serializers.CharField(required=False, allow_blank=True)
-    notes = serializers.CharField(required=False, allow_blank=True)
-    competitors = serializers.ListField(child=serializers.IntegerField(), required=False)
+    country = serializers.CharField(
+        required=False, allow_blank=True, max_length=2,
+        error_messages={"max_length": gettext_lazy("Use the two-letter ISO code of the country, e.g. FR.")},
+    )  # fmt: skip
+    website = _text("website")
+    tags = serializers.ListField(
+        child=serializers.CharField(allow_blank=True, max_length=MAX_TAG_LENGTH), required=False, max_length=MAX_TAGS
+    )
+    description = _text("description")
+    external_id = _text("external_id", allow_null=True)
+    contact_email = _text("contact_email")
+    contact_phone = _text("contact_phone")
+    notes = _text("notes")
+    competitors = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=MAX_COMPETITORS)
 
 
-class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+class ReasonSerializer(InputSerializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=MAX_REASON_LENGTH)
 
 
-class ImportSerializer(serializers.Serializer):
+class ImportSerializer(InputSerializer):
     file = serializers.FileField()
 
 
@@ -144,7 +158,7 @@ class PartnerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
         "PUT": MANAGERS,
         "PATCH": (*MANAGERS, Role.PARTNER_ADMIN),
     }
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [SafeJSONParser, MultiPartParser, FormParser]
 
     def is_staff(self) -> bool:
         return has_role(self.request.user, STAFF)
@@ -238,7 +252,7 @@ class PartnerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
         return csv_io.partners_export_response(self.filter_queryset(self.get_queryset()), request=request)
 
 
-class TierSerializer(serializers.ModelSerializer):
+class TierSerializer(StrictInput, serializers.ModelSerializer):
     class Meta:
         model = Tier
         fields = ["id", "name", "rank", "description"]
@@ -277,11 +291,11 @@ class AgreementSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AgreementInputSerializer(serializers.Serializer):
+class AgreementInputSerializer(InputSerializer):
     # Shapes only; the rules are in services.agreement_create.
     partner = serializers.IntegerField()
-    kind = AgreementKindField(allow_blank=True)
-    reference = serializers.CharField(allow_blank=True)
+    kind = AgreementKindField(allow_blank=True, max_length=Agreement._meta.get_field("kind").max_length)
+    reference = serializers.CharField(allow_blank=True, max_length=Agreement._meta.get_field("reference").max_length)
     signed_on = serializers.DateField(required=False, allow_null=True)
     expires_on = serializers.DateField(required=False, allow_null=True)
     document = serializers.FileField(required=False)
@@ -295,7 +309,7 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantV
     visible_to = selectors.agreements_visible_to
     filterset_class = selectors.AgreementFilter
     serializer_class = AgreementSerializer
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, SafeJSONParser]
 
     @extend_schema(request={"multipart/form-data": AgreementInputSerializer}, responses={201: AgreementSerializer})
     def create(self, request: Request) -> Response:

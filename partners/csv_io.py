@@ -7,11 +7,14 @@ directly keeps the exact line number of every row for the error report.
 Import: the whole file is validated first; if any row is invalid nothing is
 written and every error comes back with its line and column. Rows are
 matched on `external_id`: existing partners are updated, others created.
-UTF-8 with or without BOM (Windows-1252 accepted too), `,` or `;`.
+UTF-8 with or without BOM (Windows-1252 accepted too), `,` or `;`. A UTF-16
+file (Excel's "Unicode text") is refused with a message saying to save it as
+UTF-8, rather than read as Windows-1252 into garbled headers.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from dataclasses import dataclass
@@ -61,7 +64,15 @@ def _problem(line: int | None, column: str, message: str) -> dict:
     return {"line": line, "column": column, "message": message}
 
 
+def _looks_utf16(raw: bytes) -> bool:
+    # A UTF-16 byte order mark, or a NUL byte beside the header's first (ASCII) letter.
+    return raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or 0 in raw[:2]
+
+
 def _decode(raw: bytes) -> str:
+    if _looks_utf16(raw):
+        message = _("Save the file as UTF-8 (in Excel: CSV UTF-8) and import it again: this one is UTF-16.")
+        raise ImportRejected([_problem(1, "", message)])
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return raw.decode(encoding)

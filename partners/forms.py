@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from ecosystem.core.roles import PARTNER_USERS, Role
 
 from .models import Agreement, ParticipantRole, Tier
+from .validation import MAX_REASON_LENGTH
 
 
 class PartnerForm(forms.Form):
@@ -46,7 +47,9 @@ class PartnerProfileForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=MAX_REASON_LENGTH
+    )
 
 
 class AgreementForm(forms.Form):

@@ -28,7 +28,14 @@ from ecosystem.core.errors import Conflict, FieldErrors, NotAllowed
 from ecosystem.core.roles import ADMINS, MANAGERS, Role, require_role
 
 from .models import Agreement, EcosystemProfile, ParticipantRole, Partner, Tier, ValueProposition
-from .validation import PARTNER_EDITABLE, STAFF_EDITABLE, clean_partner_fields, tiers_index
+from .validation import (
+    MAX_COMPETITORS,
+    MAX_REASON_LENGTH,
+    PARTNER_EDITABLE,
+    STAFF_EDITABLE,
+    clean_partner_fields,
+    tiers_index,
+)
 
 S = Partner.Status
 MISSION_MAX, PROPOSITION_MAX = 2000, 1000
@@ -69,6 +76,8 @@ def _competitor_ids(raw: Any, *, exclude: int | None) -> tuple[list[int], list[s
         ids = sorted({int(v) for v in raw})
     except (TypeError, ValueError):
         return [], [_("Give partner ids.")]
+    if len(ids) > MAX_COMPETITORS:
+        return [], [_("At most %(limit)d competitors.") % {"limit": MAX_COMPETITORS}]
     found = set(Partner.objects.filter(pk__in=ids).values_list("pk", flat=True))
     errors = []
     missing = [i for i in ids if i not in found]
@@ -119,9 +128,9 @@ def partner_update(*, actor: User, partner: Partner, data: Mapping[str, Any], ip
     else:
         raise NotAllowed(_("Your role does not allow this."))
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
-    refused = sorted(k for k in data if k not in allowed and k != "competitors")
-    if actor.role not in MANAGERS and (refused or "competitors" in data):
-        raise FieldErrors({k: [_("You cannot change this field.")] for k in refused or ["competitors"]})
+    refused = sorted(k for k in data if k not in allowed) if actor.role not in MANAGERS else []
+    if refused:
+        raise FieldErrors({k: [_("You cannot change this field.")] for k in refused})
     cleaned, errors = clean_partner_fields(
         data, fields=allowed, tiers_by_key=tiers_index(Tier.objects.all()), required=False
     )
@@ -181,9 +190,12 @@ def partner_activate(*, actor: User, partner: Partner, ip: str | None = None) ->
 
 
 def _reason_required(reason: str) -> str:
-    if not (reason or "").strip():
+    reason = (reason or "").strip()
+    if not reason:
         raise FieldErrors({"reason": [_("Give a reason: the partner and the audit trail keep it.")]})
-    return reason.strip()
+    if len(reason) > MAX_REASON_LENGTH:
+        raise FieldErrors({"reason": [_("At most %(limit)d characters.") % {"limit": MAX_REASON_LENGTH}]})
+    return reason
 
 
 @transaction.atomic
@@ -321,14 +333,16 @@ def partner_refresh_agreement_horizon(*, partner: Partner) -> None:
 @transaction.atomic
 def tier_create(*, actor: User, name: str, rank: int | None = None, description: str = "") -> Tier:
     require_role(actor, MANAGERS)
-    name = (name or "").strip()
+    name, description = (name or "").strip(), (description or "").strip()
     if not name or len(name) > 60:
         raise FieldErrors({"name": [_("Give the tier a name of at most 60 characters.")]})
+    if len(description) > 200:
+        raise FieldErrors({"description": [_("At most %(limit)d characters.") % {"limit": 200}]})
     if rank is None:
         rank = (Tier.objects.order_by("-rank").values_list("rank", flat=True).first() or 0) + 1
     try:
         with transaction.atomic():
-            tier = Tier.objects.create(name=name, rank=rank, description=(description or "").strip()[:200])
+            tier = Tier.objects.create(name=name, rank=rank, description=description)
     except IntegrityError:
         raise FieldErrors({"name": [_("A tier with this name or rank exists already.")]}) from None
     audit_record(actor=actor, action="tier.created", target=tier, after={"name": name, "rank": rank})

@@ -30,6 +30,8 @@ MAX_LENGTHS = {
 }  # fmt: skip
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 MAX_TAGS, MAX_TAG_LENGTH = 20, 40
+# A partner's competitors, and the reason given for a suspension or an exit.
+MAX_COMPETITORS, MAX_REASON_LENGTH = 200, 1000
 _url = URLValidator(schemes=["http", "https"])
 _email = EmailValidator()
 

@@ -7,17 +7,20 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ecosystem.core.api import on_tenant_host
+from ecosystem.core.api import InputSerializer, on_tenant_host
 from ecosystem.core.errors import NotAllowed
 from ecosystem.core.roles import EVERYONE
 
 from . import services
 from .models import Invitation, User
 
+# Longer input is refused before it is hashed (Django's former limit); no real password comes near it.
+PASSWORD_MAX_LENGTH = 4096
 
-class TokenRequestSerializer(serializers.Serializer):
+
+class TokenRequestSerializer(InputSerializer):
     email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(trim_whitespace=False)
+    password = serializers.CharField(trim_whitespace=False, max_length=PASSWORD_MAX_LENGTH)
 
 
 class MeSerializer(serializers.ModelSerializer):
@@ -69,13 +72,13 @@ class InvitationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class InvitationInputSerializer(serializers.Serializer):
+class InvitationInputSerializer(InputSerializer):
     email = serializers.CharField(allow_blank=True, max_length=254)
-    role = serializers.CharField()
+    role = serializers.CharField(max_length=Invitation._meta.get_field("role").max_length)
     partner = serializers.IntegerField(required=False, allow_null=True)
 
 
-class AcceptSerializer(serializers.Serializer):
-    token = serializers.CharField()
-    password = serializers.CharField(trim_whitespace=False)
+class AcceptSerializer(InputSerializer):
+    token = serializers.CharField(max_length=64)  # the links carry 43 characters (secrets.token_urlsafe(32))
+    password = serializers.CharField(trim_whitespace=False, max_length=PASSWORD_MAX_LENGTH)
     full_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=150)

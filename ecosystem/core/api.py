@@ -13,28 +13,38 @@ router hands an action's kwargs to the view instance, so they replace `roles`.
 Subclasses may not override `get_queryset`, `get_object` or
 `filter_queryset`. The one escape hatch is a method named
 `dangerously_get_queryset()`, so that a widening shows in every review.
+
+Every JSON body goes through `parsers.SafeJSONParser` (the default parser in
+REST_FRAMEWORK settings; a view that lists its parsers names it too), and
+every serializer that reads a request body derives from `InputSerializer` (or
+mixes `StrictInput` in): a key it does not take is a 400 naming that key.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import exceptions
+from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 from rest_framework.viewsets import GenericViewSet
 
 from .errors import ApplicationError, FieldErrors
+from .parsers import SafeJSONParser
 from .permissions import PublicOnly, TenantMemberPermission, on_tenant_host
 from .selectors import tenant_settings
 
-__all__ = ["PublicOnly", "TenantMemberPermission", "TenantViewSet", "api_exception_handler", "on_tenant_host"]
+__all__ = [
+    "InputSerializer", "PublicOnly", "SafeJSONParser", "StrictInput", "TenantMemberPermission", "TenantViewSet",
+    "api_exception_handler", "on_tenant_host",
+]  # fmt: skip
 
 PROTECTED = frozenset({"get_queryset", "get_object", "filter_queryset"})
 
@@ -75,6 +85,39 @@ class TenantViewSet(GenericViewSet):
         # Filters narrow; whatever a filter returns is intersected with what
         # was visible, so that no filter can widen it.
         return filtered if filtered is queryset else queryset & filtered
+
+
+class StrictInput:
+    """Refuses, by name, every key of a request body the serializer does not take.
+
+    DRF drops unknown and read-only keys silently: a partner admin's
+    `{"status": "active"}` or an integrator's misspelt field would answer 200
+    and change nothing, while the caller believes it saved. Here they are a
+    400 naming each such key, along with the other fields' errors.
+    """
+
+    # Sent by the browsable API's forms along with the fields.
+    IGNORED_KEYS = frozenset({"csrfmiddlewaretoken"})
+
+    def to_internal_value(self, data):
+        refused: dict[str, list[str]] = {}
+        if isinstance(data, Mapping):
+            takes = {name for name, field in self.fields.items() if not field.read_only}
+            message = _("This field cannot be set here.")
+            refused = {str(key): [message] for key in data if key not in takes and key not in self.IGNORED_KEYS}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if refused and isinstance(error.detail, dict):
+                raise serializers.ValidationError({**refused, **error.detail}) from None
+            raise
+        if refused:
+            raise serializers.ValidationError(refused)
+        return value
+
+
+class InputSerializer(StrictInput, serializers.Serializer):
+    """The shape of a request body: every field it takes, and nothing else (see `StrictInput`)."""
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

@@ -7,19 +7,20 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from ecosystem.core.api import PublicOnly
+from ecosystem.accounts.api import PASSWORD_MAX_LENGTH
+from ecosystem.core.api import InputSerializer, PublicOnly
 from ecosystem.core.links import tenant_url
 from ecosystem.core.views import client_ip
 
 from .services import orchestrator_signup
 
 
-class SignupSerializer(serializers.Serializer):
+class SignupSerializer(InputSerializer):
     # Shapes only: the rules (and their messages) live in the sign-up service.
     name = serializers.CharField(max_length=200, allow_blank=True)
     slug = serializers.CharField(max_length=100, allow_blank=True)
     email = serializers.CharField(max_length=254, allow_blank=True)
-    password = serializers.CharField(trim_whitespace=False, write_only=True)
+    password = serializers.CharField(trim_whitespace=False, write_only=True, max_length=PASSWORD_MAX_LENGTH)
     full_name = serializers.CharField(max_length=150, required=False, default="")
 
 

@@ -4,6 +4,10 @@ django-tenants' stock middleware costs one query per request (FACTS.md); the
 cache keeps it off the hot path. Entries live TENANT_CACHE_SECONDS; services
 that change a tenant's status or domains call `forget_tenants()`, which clears
 this process at once (other processes catch up within the TTL).
+
+Host names are case-insensitive and may end with the root's dot
+(`DEMO.localhost.` is `demo.localhost`): the host is normalised before the
+lookup, so that every spelling reaches the same tenant.
 """
 
 from __future__ import annotations
@@ -14,9 +18,11 @@ import time
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.request import split_domain_port
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django_tenants.middleware.main import TenantMainMiddleware
+from django_tenants.utils import remove_www
 
 _lock = threading.Lock()
 _cache: dict[str, tuple[float, object]] = {}
@@ -28,6 +34,14 @@ def forget_tenants() -> None:
 
 
 class TenantMiddleware(TenantMainMiddleware):
+    @staticmethod
+    def hostname_from_request(request: HttpRequest) -> str:
+        """The host as Domain rows spell it: lower case, no port, no trailing dot, no `www.`."""
+        # get_host() checks ALLOWED_HOSTS (raising DisallowedHost); split_domain_port lowers
+        # the name and drops the port and a trailing dot (IPv6 literals included).
+        domain, _port = split_domain_port(request.get_host())
+        return remove_www(domain)
+
     def get_tenant(self, domain_model, hostname):
         now = time.monotonic()
         entry = _cache.get(hostname)

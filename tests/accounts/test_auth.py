@@ -58,6 +58,31 @@ def test_the_failure_that_locks_the_account_is_answered_as_a_lockout(alpha_clien
         assert Token.objects.count() == 0
 
 
+@pytest.mark.parametrize("accept", [None, "*/*", "application/json"])
+def test_every_lockout_answer_of_the_api_is_json(alpha_client, alpha_admin, accept):
+    headers = {"HTTP_ACCEPT": accept} if accept else {}
+    wrong = {"email": "admin@alpha.test", "password": "wrong"}
+    for _ in range(4):
+        alpha_client.post("/api/auth/token/", wrong, content_type="application/json", **headers)
+
+    # The failure that locks (answered by django-axes' lockout callable), then a
+    # request already locked out (answered by the token service).
+    locking = alpha_client.post("/api/auth/token/", wrong, content_type="application/json", **headers)
+    locked = alpha_client.post(
+        "/api/auth/token/", {**wrong, "password": PASSWORD}, content_type="application/json", **headers
+    )
+
+    for response in (locking, locked):
+        assert response.status_code == 429
+        assert response["Content-Type"] == "application/json"
+        assert response.json() == {
+            "detail": "Too many failed sign-ins. Try again in 15 minutes.",
+            "code": "locked_out",
+        }
+    with schema_context("alpha"):
+        assert Token.objects.count() == 0
+
+
 def test_lockout_in_one_tenant_does_not_lock_the_same_email_elsewhere(alpha, beta, alpha_client, beta_client):
     make_user(alpha, "manager", email="same@both.test")
     make_user(beta, "manager", email="same@both.test")

@@ -1,7 +1,10 @@
+import re
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
+from django.contrib.staticfiles import finders
 
 
 def test_the_tenant_openapi_schema_documents_the_endpoints(alpha_client):
@@ -19,11 +22,25 @@ def test_the_public_openapi_schema_documents_sign_up(public_client):
     assert "/api/signup/" in response.json()["paths"]
 
 
-def test_the_docs_page_is_served(alpha_client):
-    response = alpha_client.get("/api/docs/")
+SIDECAR = f"{settings.STATIC_URL}drf_spectacular_sidecar/swagger-ui-dist/"
 
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_docs_page_loads_swagger_ui_from_our_own_static_files(alpha_client, language):
+    response = alpha_client.get("/api/docs/", HTTP_ACCEPT_LANGUAGE=language)
+
+    page = response.content.decode()
+    assets = re.findall(r'(?:src|href)="([^"]*)"', page)
     assert response.status_code == 200
-    assert b"swagger" in response.content.lower()
+    assert f'<html lang="{language}">' in page
+    assert re.findall(r"https?://", page) == []
+    assert sorted(assets) == [
+        f"{SIDECAR}{name}"
+        for name in ("favicon-32x32.png", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "swagger-ui.css")
+    ]
+    for url in assets:
+        assert finders.find(url.removeprefix(settings.STATIC_URL)) is not None
+        assert alpha_client.get(url).status_code == 200
 
 
 def test_schema_generation_raises_no_warning():

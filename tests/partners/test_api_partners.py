@@ -189,11 +189,13 @@ def test_the_schema_documents_the_roles_and_agreement_kinds_the_api_accepts(alph
     schema = alpha_client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
     components = schema["components"]["schemas"]
 
-    role = components["PartnerInputRequest"]["properties"]["role"]["$ref"].rsplit("/", 1)[1]
-    kind = components["AgreementInputRequest"]["properties"]["kind"]["$ref"].rsplit("/", 1)[1]
+    role = components["PartnerInputRequest"]["properties"]["role"]
+    kind = components["AgreementInputRequest"]["properties"]["kind"]
 
-    assert components[role]["enum"] == ParticipantRole.values
-    assert components[kind]["enum"] == Agreement.Kind.values
+    # The enum, and the length the API checks before it looks at the value.
+    assert (role["maxLength"], kind["maxLength"]) == (20, 20)
+    assert components[role["allOf"][0]["$ref"].rsplit("/", 1)[1]]["enum"] == ParticipantRole.values
+    assert components[kind["allOf"][0]["$ref"].rsplit("/", 1)[1]]["enum"] == Agreement.Kind.values
 
 
 def test_a_partner_admin_edits_allowed_fields_of_its_own_partner_only(alpha_client, cast):
@@ -229,6 +231,93 @@ def test_a_partner_member_cannot_edit(alpha_client, cast):
     assert response.json() == {"detail": "You do not have permission to perform this action."}
     assert Partner.objects.get(pk=cast["medisol"].pk).description == ""
     assert audit_actions() == trail
+
+
+CANNOT_SET = ["This field cannot be set here."]
+CANNOT_CHANGE = ["You cannot change this field."]
+
+
+@pytest.mark.parametrize(
+    ("change", "errors"),
+    [
+        ({"status": "exited"}, {"status": CANNOT_SET}),
+        ({"status_reason": "mine"}, {"status_reason": CANNOT_SET}),
+        ({"id": 999, "agreement_state": "valid"}, {"id": CANNOT_SET, "agreement_state": CANNOT_SET}),
+        ({"descriptoin": "misspelt"}, {"descriptoin": CANNOT_SET}),
+        ({"tier": None}, {"tier": CANNOT_CHANGE}),
+        ({"competitors": []}, {"competitors": CANNOT_CHANGE}),
+        ({"notes": "x", "competitors": []}, {"competitors": CANNOT_CHANGE, "notes": CANNOT_CHANGE}),
+    ],
+    ids=["status", "status_reason", "read-only", "unknown", "tier", "competitors", "notes-and-competitors"],
+)
+def test_a_partner_admins_patch_with_a_field_it_may_not_set_is_a_400_naming_it(alpha_client, cast, change, errors):
+    trail = audit_actions()
+
+    response = api(alpha_client, cast["sam"]).patch(
+        f"/api/partners/{cast['medisol'].pk}/", {"description": "Imaging", **change}, content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == errors
+    medisol = Partner.objects.get(pk=cast["medisol"].pk)
+    assert (medisol.status, medisol.status_reason, medisol.description, medisol.notes) == (
+        "active", "", "", "private orchestrator note",
+    )  # fmt: skip
+    assert list(medisol.competitors.values_list("pk", flat=True)) == [cast["carevia"].pk]
+    assert audit_actions() == trail
+
+
+def test_staff_cannot_set_a_status_by_writing_the_profile_either(alpha_client, cast):
+    client = api(alpha_client, cast["manager"])
+    trail = audit_actions()
+
+    patched = client.patch(
+        f"/api/partners/{cast['finamed'].pk}/", {"status": "exited", "country": "BE"}, content_type="application/json"
+    )
+    created = client.post(
+        "/api/partners/", {"name": "Novo", "role": "supplier", "status": "active"}, content_type="application/json"
+    )
+
+    assert (patched.status_code, created.status_code) == (400, 400)
+    assert patched.json() == created.json() == {"status": CANNOT_SET}
+    assert Partner.objects.get(pk=cast["finamed"].pk).country == "FR"
+    assert not Partner.objects.filter(name="Novo").exists()
+    assert audit_actions() == trail
+
+
+def test_a_partner_may_have_200_competitors_through_the_api_not_201(alpha_client, cast):
+    rivals = [
+        p.pk for p in Partner.objects.bulk_create([Partner(name=f"R{i:03d}", role="supplier") for i in range(201)])
+    ]
+    client = api(alpha_client, cast["manager"])
+    trail = audit_actions()
+
+    refused = client.patch(
+        f"/api/partners/{cast['finamed'].pk}/", {"competitors": rivals}, content_type="application/json"
+    )
+    unchanged = audit_actions()
+    accepted = client.patch(
+        f"/api/partners/{cast['finamed'].pk}/", {"competitors": rivals[:200]}, content_type="application/json"
+    )
+
+    assert refused.status_code == 400
+    assert refused.json() == {"competitors": ["Ensure this field has no more than 200 elements."]}
+    assert unchanged == trail
+    assert accepted.status_code == 200 and accepted.json()["competitors"] == sorted(rivals[:200])
+
+
+def test_a_partner_admin_may_set_20_tags_not_21(alpha_client, cast):
+    client = api(alpha_client, cast["sam"])
+    tags = [f"tag{i}" for i in range(21)]
+
+    refused = client.patch(f"/api/partners/{cast['medisol'].pk}/", {"tags": tags}, content_type="application/json")
+    accepted = client.patch(
+        f"/api/partners/{cast['medisol'].pk}/", {"tags": tags[:20]}, content_type="application/json"
+    )
+
+    assert refused.status_code == 400
+    assert refused.json() == {"tags": ["Ensure this field has no more than 20 elements."]}
+    assert accepted.status_code == 200 and accepted.json()["tags"] == tags[:20]
 
 
 def test_update_records_before_and_after(alpha_client, cast):

@@ -1,3 +1,4 @@
+import codecs
 import csv
 import io
 
@@ -313,3 +314,64 @@ def test_a_comma_file_whose_header_has_no_semicolon_is_read_with_commas(manager_
 
     assert response.json() == {"created": 1, "updated": 0}
     assert Partner.objects.get(external_id="S-1").description == "a;b;c;d"
+
+
+SAVE_AS_UTF8 = "Save the file as UTF-8 (in Excel: CSV UTF-8) and import it again: this one is UTF-16."
+TWO_ROWS = [
+    ["U-1", "Clinique Élan", "association", "", "FR", "", "", ""],
+    ["U-2", "Medisol", "supplier", "", "", "", "", ""],
+]
+
+
+def utf16_file(encoding: str, *, bom: bytes = b"") -> SimpleUploadedFile:
+    text = csv_file(TWO_ROWS).read().decode("utf-8")
+    return SimpleUploadedFile("partners.csv", bom + text.encode(encoding), content_type="text/csv")
+
+
+@pytest.mark.parametrize(
+    "upload",
+    [
+        lambda: utf16_file("utf-16"),  # Python writes the byte order mark of the machine's order
+        lambda: utf16_file("utf-16-le", bom=codecs.BOM_UTF16_LE),
+        lambda: utf16_file("utf-16-be", bom=codecs.BOM_UTF16_BE),
+        lambda: utf16_file("utf-16-le"),
+    ],
+    ids=["bom", "le-bom", "be-bom", "le-no-bom"],
+)
+def test_a_utf16_file_is_refused_with_save_as_utf8_through_the_api(manager_api, upload):
+    response = manager_api.post("/api/partners/import/", {"file": upload()})
+
+    assert response.status_code == 400
+    assert errors_of(response) == [{"line": 1, "column": "", "message": SAVE_AS_UTF8}]
+    assert not Partner.objects.filter(external_id__startswith="U-").exists()
+
+
+def test_the_same_rows_in_utf8_import(manager_api):
+    response = manager_api.post("/api/partners/import/", {"file": csv_file(TWO_ROWS, bom=True)})
+
+    assert response.json() == {"created": 2, "updated": 0}
+    assert Partner.objects.get(external_id="U-1").name == "Clinique Élan"
+
+
+def test_the_import_page_tells_a_french_manager_to_save_a_utf16_file_as_utf8(alpha, alpha_client, cast):
+    login(alpha_client, alpha, cast["manager"])
+
+    response = alpha_client.post(
+        "/partners/import/", {"file": utf16_file("utf-16-le", bom=codecs.BOM_UTF16_LE)}, HTTP_ACCEPT_LANGUAGE="fr"
+    )
+
+    assert response.status_code == 400
+    assert (
+        "<td>1</td><td>—</td><td>Enregistrez le fichier en UTF-8 (dans Excel : CSV UTF-8) et importez-le de "
+        "nouveau : celui-ci est en UTF-16.</td>" in response.content.decode()
+    )
+    assert not Partner.objects.filter(external_id__startswith="U-").exists()
+
+
+def test_a_partner_admin_cannot_import_a_utf16_file_either(alpha_client, cast):
+    response = api(alpha_client, cast["sam"]).post(
+        "/api/partners/import/", {"file": utf16_file("utf-16-le", bom=codecs.BOM_UTF16_LE)}
+    )
+
+    assert response.status_code == 403
+    assert not Partner.objects.filter(external_id__startswith="U-").exists()

@@ -134,6 +134,18 @@ def test_edit_form_saves_and_detail_shows_the_history(as_user, cast):
     assert "partner.updated" in page and "name: Finamed → Finamed Leasing" in page
 
 
+def test_the_lifecycle_form_refuses_an_over_long_reason(as_user, cast):
+    client = as_user(cast["manager"])
+    pk = cast["carevia"].pk
+
+    detail = client.get(f"/partners/{pk}/")
+    refused = client.post(f"/partners/{pk}/suspend/", {"reason": "r" * 1001}, follow=True)
+
+    assert 'maxlength="1000"' in detail.content.decode()
+    assert "Ensure this value has at most 1000 characters (it has 1001)." in refused.content.decode()
+    assert Partner.objects.get(pk=pk).status == "active"
+
+
 def test_lifecycle_buttons_apply_and_refuse_with_a_message(as_user, cast):
     client = as_user(cast["manager"])
     pk = cast["carevia"].pk

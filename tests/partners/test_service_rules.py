@@ -145,6 +145,37 @@ def test_a_tier_needs_a_short_name(cast, name):
     assert not Tier.objects.exists()
 
 
+def test_a_tier_description_over_200_characters_is_refused_not_cut(cast):
+    with pytest.raises(FieldErrors) as refused:
+        services.tier_create(actor=cast["manager"], name="Gold", description="d" * 201)
+    services.tier_create(actor=cast["manager"], name="Silver", description="d" * 200)
+
+    assert refused.value.errors == {"description": ["At most 200 characters."]}
+    assert list(Tier.objects.values_list("name", "description")) == [("Silver", "d" * 200)]
+
+
+def test_at_most_200_competitors(cast):
+    rivals = Partner.objects.bulk_create([Partner(name=f"Rival {i:03d}", role="supplier") for i in range(201)])
+    ids = [p.pk for p in rivals]
+
+    with pytest.raises(FieldErrors) as refused:
+        services.partner_update(actor=cast["manager"], partner=cast["finamed"], data={"competitors": ids})
+    services.partner_update(actor=cast["manager"], partner=cast["finamed"], data={"competitors": ids[:200]})
+
+    assert refused.value.errors == {"competitors": ["At most 200 competitors."]}
+    assert cast["finamed"].competitors.count() == 200
+
+
+def test_a_reason_has_at_most_1000_characters(cast):
+    with pytest.raises(FieldErrors) as refused:
+        services.partner_suspend(actor=cast["manager"], partner=cast["finamed"], reason="r" * 1001)
+    kept = services.partner_suspend(actor=cast["manager"], partner=cast["carevia"], reason=" " + "r" * 1000 + " ")
+
+    assert refused.value.errors == {"reason": ["At most 1000 characters."]}
+    assert Partner.objects.get(pk=cast["finamed"].pk).status == "active"
+    assert (kept.status, kept.status_reason) == ("suspended", "r" * 1000)
+
+
 def test_the_profile_refuses_long_texts_and_unknown_roles_and_keeps_what_was_there(cast):
     services.ecosystem_profile_update(actor=cast["admin"], mission="Equip", propositions={"supplier": ("a", "b")})
 

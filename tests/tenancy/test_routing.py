@@ -1,12 +1,13 @@
 import pytest
 from django.db import connection
+from django.test import Client
 from django_tenants.utils import schema_context
 from rest_framework.authtoken.models import Token
 
 from ecosystem.core.models import AuditEvent
 from ecosystem.tenancy.models import Domain, Orchestrator
 from ecosystem.tenancy.services import orchestrator_reactivate, orchestrator_suspend, public_tenant_ensure
-from tests.conftest import admin_of, login, make_user
+from tests.conftest import admin_of, host, login, make_user
 
 
 def test_unknown_subdomain_gets_a_clear_404_page(public_client):
@@ -140,3 +141,35 @@ def test_the_public_tenant_is_ensured_once_with_its_domain(public_client, settin
     assert (first.schema_name, first.name, first.slug) == ("public", "Symbiose", "public")
     domain = Domain.objects.get(domain=settings.BASE_DOMAIN)
     assert (domain.tenant_id, domain.is_primary) == (first.pk, True)
+
+
+@pytest.mark.parametrize(
+    "spell",
+    [str.upper, str.title, lambda h: f"{h}.", lambda h: f"{h.upper()}.:8000"],
+    ids=["upper", "title", "trailing-dot", "upper-dot-port"],
+)
+def test_a_tenant_host_is_found_whatever_its_case_and_with_a_trailing_dot(alpha, alpha_admin, spell):
+    token, _created = Token.objects.get_or_create(user=alpha_admin)
+
+    response = Client(HTTP_HOST=spell(host("alpha"))).get("/api/me/", HTTP_AUTHORIZATION=f"Token {token.key}")
+
+    assert response.status_code == 200
+    assert response.json()["email"] == "admin@alpha.test"
+
+
+def test_another_tenants_token_is_refused_on_a_host_spelled_differently(alpha, beta, alpha_admin):
+    token, _created = Token.objects.get_or_create(user=alpha_admin)
+
+    response = Client(HTTP_HOST=f"{host('beta').upper()}.").get("/api/me/", HTTP_AUTHORIZATION=f"Token {token.key}")
+
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Invalid token."}
+
+
+def test_the_public_host_and_unknown_hosts_are_normalised_too(public_client):
+    landing = public_client.get("/", HTTP_HOST=f"{host(None).upper()}.")
+    unknown = public_client.get("/", HTTP_HOST=f"NOBODY.{host(None)}.")
+
+    assert landing.status_code == 200 and b"Create your ecosystem" in landing.content
+    assert unknown.status_code == 404
+    assert f"There is no ecosystem at nobody.{host(None)}".encode() in unknown.content

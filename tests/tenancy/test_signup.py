@@ -163,3 +163,21 @@ def test_create_orchestrator_command_reports_field_errors(public_client):
         call_command("create_orchestrator", name="W", slug="www", email="w@w.test", password=PASSWORD)
 
     assert footprint() == before
+
+
+@pytest.mark.parametrize("accept", [None, "*/*", "application/json"])
+def test_a_throttled_sign_up_is_a_json_429_with_retry_after_for_that_address_only(public_client, accept):
+    headers = {"HTTP_ACCEPT": accept} if accept else {}
+    for _ in range(20):  # the "signup" rate: 20 an hour from one address, refused attempts included
+        assert public_client.post("/api/signup/", {}, content_type="application/json").status_code == 400
+    before = footprint()
+
+    throttled = public_client.post("/api/signup/", VALID, content_type="application/json", **headers)
+    elsewhere = public_client.post("/api/signup/", {}, content_type="application/json", REMOTE_ADDR="192.0.2.7")
+
+    assert throttled.status_code == 429
+    assert throttled["Content-Type"] == "application/json"
+    assert throttled["Retry-After"] == "3600"
+    assert throttled.json() == {"detail": "Request was throttled. Expected available in 3600 seconds."}
+    assert footprint() == before
+    assert elsewhere.status_code == 400
