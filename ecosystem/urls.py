@@ -59,3 +59,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("robots.txt", core_views.robots_txt, name="robots"),
 ]
+
+handler404 = "ecosystem.core.views.page_not_found"
+handler500 = "ecosystem.core.views.server_error"

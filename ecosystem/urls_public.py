@@ -27,3 +27,6 @@ urlpatterns = [
     path("api/", include((api_urlpatterns, "api"))),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
+
+handler404 = "ecosystem.core.views.page_not_found"
+handler500 = "ecosystem.core.views.server_error"
