@@ -14,6 +14,7 @@ from django.views import defaults
 from django.views.decorators.http import require_GET
 
 from . import services
+from .dashboard import dashboard_panels
 from .errors import FieldErrors
 from .forms import TenantSettingsForm
 from .models import TENANT_SETTING_FIELDS
@@ -52,7 +53,7 @@ def form_errors_from(form: forms.Form, error: FieldErrors) -> None:
 def dashboard(request: HttpRequest) -> HttpResponse:
     if request.user.role in PARTNER_USERS:
         return redirect("portal:home")
-    return render(request, "core/dashboard.html")
+    return render(request, "core/dashboard.html", {"panels": dashboard_panels(request.user)})
 
 
 @role_required(*ADMINS)
