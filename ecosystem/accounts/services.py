@@ -27,6 +27,7 @@ from ecosystem.core.roles import ADMINS, MANAGERS, STAFF, Role, require_role
 from ecosystem.core.selectors import tenant_settings
 
 from .models import EMAIL_TAKEN, INVITATION_PENDING, Invitation, User, hash_token
+from .selectors import people_known_to
 from .sessions import user_end_sessions
 from .tasks import send_invitation_email
 
@@ -120,6 +121,10 @@ def invitation_create(
     Admins invite staff; admins and managers invite into any partner; a
     partner admin invites colleagues into its own partner only.
 
+    An address that already has an account is refused only when the inviter
+    may know that person (`people_known_to`): a partner admin inviting someone
+    of another organisation gets the answer a stranger's address gets (the
+    invitation is made, and its acceptance will refuse the existing account).
     One pending invitation per address and organisation: an expired one is
     replaced, a pending one is to be resent instead (the database holds the
     rule for requests at once, see `Invitation.Meta.constraints`).
@@ -132,7 +137,7 @@ def invitation_create(
         validate_email(email)
     except ValidationError:
         raise FieldErrors({"email": [_("Enter a valid email address.")]}) from None
-    if User.objects.filter(email=email).exists():
+    if people_known_to(actor).filter(email=email).exists():
         raise FieldErrors({"email": [_("%(email)s already has an account here.") % {"email": email}]})
     partner_id = partner.pk if partner is not None else None
     open_ones = list(
