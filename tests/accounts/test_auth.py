@@ -146,6 +146,22 @@ def test_password_reset_by_mail_lets_the_user_choose_a_new_password(alpha_client
         assert User.objects.get(email="admin@alpha.test").check_password("a-brand-new-secret-42")
 
 
+def test_the_password_reset_link_comes_from_the_configuration_not_the_host_header(
+    alpha_client, alpha_admin, mailoutbox, settings
+):
+    settings.SITE_SCHEME, settings.SITE_PORT = "http", ""
+    alpha_client.post("/accounts/password/reset/", {"email": "admin@alpha.test"}, HTTP_HOST="alpha.localhost:6666")
+    settings.SITE_SCHEME, settings.SITE_PORT = "https", "8443"
+    alpha_client.post("/accounts/password/reset/", {"email": "admin@alpha.test"}, HTTP_HOST="alpha.localhost:6666")
+
+    links = [re.search(r"\S+/accounts/password/reset/\S+/", mail.body).group(0) for mail in mailoutbox]
+    assert [link.split("/accounts/")[0] for link in links] == [
+        "http://alpha.localhost",
+        "https://alpha.localhost:8443",
+    ]
+    assert not any("6666" in mail.body for mail in mailoutbox)
+
+
 def test_password_reset_for_an_unknown_email_sends_nothing(alpha_client, mailoutbox):
     response = alpha_client.post("/accounts/password/reset/", {"email": "ghost@alpha.test"})
 
