@@ -58,6 +58,24 @@ def test_the_failure_that_locks_the_account_is_answered_as_a_lockout(alpha_clien
         assert Token.objects.count() == 0
 
 
+def test_behind_a_trusted_proxy_a_lockout_holds_the_forwarded_client_not_everyone(alpha_client, alpha_admin, settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    attacker = {"REMOTE_ADDR": "10.0.0.7", "HTTP_X_FORWARDED_FOR": "203.0.113.66"}
+    colleague = {"REMOTE_ADDR": "10.0.0.7", "HTTP_X_FORWARDED_FOR": "198.51.100.20"}
+    for _ in range(5):
+        alpha_client.post("/accounts/login/", {"username": "admin@alpha.test", "password": "wrong"}, **attacker)
+
+    locked = alpha_client.post("/accounts/login/", {"username": "admin@alpha.test", "password": PASSWORD}, **attacker)
+    signed_in = alpha_client.post(
+        "/accounts/login/", {"username": "admin@alpha.test", "password": PASSWORD}, **colleague
+    )
+
+    assert (locked.status_code, signed_in.status_code) == (429, 302)
+    with schema_context("alpha"):
+        event = AuditEvent.objects.filter(action="auth.login_failed").order_by("id").last()
+        assert event.ip == "203.0.113.66"
+
+
 def test_lockout_in_one_tenant_does_not_lock_the_same_email_elsewhere(alpha, beta, alpha_client, beta_client):
     make_user(alpha, "manager", email="same@both.test")
     make_user(beta, "manager", email="same@both.test")
