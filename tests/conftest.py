@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from celery.result import _set_task_join_will_block, task_join_will_block
 from django.conf import settings
 from django.db import connection, connections
 from django.test import Client
@@ -46,6 +47,7 @@ def tenants(django_db_setup, django_db_blocker):
         # for `db`; tests using `committed` alone would write to the real one.
         pytest.fail("No test database: select at least one test that uses `db` along with this one.")
     with django_db_blocker.unblock():
+        connection.set_schema_to_public()
         public_tenant_ensure()
         for slug, name in TENANTS.items():
             if not Orchestrator.objects.filter(slug=slug).exists():
@@ -247,6 +249,10 @@ def in_parallel(count: int, call: Callable[[int], object]) -> list:
     database connection of its own), all released at once; their results."""
     barrier = threading.Barrier(count)
     results: list = [None] * count
+    # Celery runs an eager task inside `denied_join_result()`, which saves and
+    # restores one process-wide flag: tasks run by threads at once can leave
+    # it set, and a later `result.get()` would refuse to wait. Put it back.
+    join_will_block = task_join_will_block()
 
     def run(index: int) -> None:
         try:
@@ -262,6 +268,7 @@ def in_parallel(count: int, call: Callable[[int], object]) -> list:
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
+    _set_task_join_will_block(join_will_block)
     for result in results:
         if isinstance(result, BaseException):
             raise result
