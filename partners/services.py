@@ -340,7 +340,7 @@ def tier_create(*, actor: User, name: str, rank: int | None = None, description:
         # takes the table's lock until it commits, the next then reads its rank.
         # (SHARE ROW EXCLUSIVE conflicts with itself and with plain inserts.)
         with connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {Tier._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
+            cursor.execute(f"LOCK TABLE {connection.ops.quote_name(Tier._meta.db_table)} IN SHARE ROW EXCLUSIVE MODE")
         rank = (Tier.objects.order_by("-rank").values_list("rank", flat=True).first() or 0) + 1
     # The database decides whether the name and rank are free, alone or at once.
     with unique_violations():
