@@ -5,6 +5,7 @@ requires DJANGO_SECRET_KEY, DATABASE_URL, REDIS_URL and BASE_DOMAIN and turns
 on every secure default (`manage.py check --deploy` is clean).
 """
 
+import ipaddress
 import os
 import warnings
 from datetime import timedelta
@@ -41,6 +42,10 @@ SITE_PORT = env("SITE_PORT", default="")
 ALLOWED_HOSTS = [BASE_DOMAIN, f".{BASE_DOMAIN}", *env.list("DJANGO_ALLOWED_HOSTS", default=[])]
 if not PRODUCTION:
     ALLOWED_HOSTS += ["localhost", ".localhost", "127.0.0.1"]
+# Reverse proxies (addresses or networks, e.g. 10.0.0.0/8) whose X-Forwarded-For
+# is believed; none by default: the client is the direct peer (REMOTE_ADDR).
+# Parsed here so that a wrong value stops the start, not a request.
+TRUSTED_PROXIES = [str(ipaddress.ip_network(p, strict=False)) for p in env.list("TRUSTED_PROXIES", default=[])]
 
 # --- Applications -----------------------------------------------------------
 
@@ -179,6 +184,8 @@ AGREEMENT_EXPIRING_DAYS = env.int("AGREEMENT_EXPIRING_DAYS", default=30)
 AGREEMENT_DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 PARTNER_IMPORT_MAX_BYTES = env.int("PARTNER_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 PARTNER_IMPORT_MAX_ROWS = env.int("PARTNER_IMPORT_MAX_ROWS", default=20_000)
+# Sign-ups (each creates a schema) per client address, page and API together.
+SIGNUP_RATE = env("SIGNUP_RATE", default="20/hour")
 
 # Login throttling (django-axes): 5 failures for one email from one address
 # lock that pair out for 15 minutes. Attempts are stored per tenant schema.
@@ -190,6 +197,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_CALLABLE = "ecosystem.accounts.views.locked_out"
 AXES_DISABLE_ACCESS_LOG = True
+AXES_CLIENT_IP_CALLABLE = "ecosystem.core.network.client_ip"
 AXES_VERBOSE = False
 
 # --- Internationalisation ---------------------------------------------------
@@ -250,7 +258,6 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "ecosystem.core.api.api_exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"signup": "20/hour"},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {

@@ -9,6 +9,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ecosystem.core.errors import unique_rule
 from ecosystem.core.selectors import tenant_settings
 
 
@@ -69,6 +70,10 @@ class Tier(models.Model):
         return self.name
 
 
+TIER_NAME_TAKEN = unique_rule("tier_name_unique_ci", field="name", text=_("A tier with this name exists already."))
+TIER_RANK_TAKEN = unique_rule("tier_rank_unique", field="rank", text=_("A tier with this rank exists already."))
+
+
 class Partner(models.Model):
     class Status(models.TextChoices):
         INVITED = "invited", _("Invited")
@@ -125,6 +130,12 @@ class Partner(models.Model):
     def accepts_invitations(self) -> bool:
         """New people may join it (the invitation rules in accounts read this)."""
         return self.status in (self.Status.INVITED, self.Status.ONBOARDING, self.Status.ACTIVE)
+
+
+# `unique=True` on the column: PostgreSQL names the constraint <table>_<column>_key.
+EXTERNAL_ID_TAKEN = unique_rule(
+    "partners_partner_external_id_key", field="external_id", text=_("Another partner has this external id.")
+)
 
 
 def agreement_document_path(agreement: Agreement, filename: str) -> str:

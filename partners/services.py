@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import Max, Value
 from django.db.models.functions import Coalesce
 from django.template.defaultfilters import filesizeformat
@@ -24,10 +24,18 @@ from ecosystem.accounts import services as accounts_services
 from ecosystem.accounts.models import User
 from ecosystem.accounts.sessions import users_end_sessions
 from ecosystem.core.audit import audit_record
-from ecosystem.core.errors import Conflict, FieldErrors, NotAllowed
+from ecosystem.core.errors import Conflict, FieldErrors, NotAllowed, unique_violations
 from ecosystem.core.roles import ADMINS, MANAGERS, Role, require_role
 
-from .models import Agreement, EcosystemProfile, ParticipantRole, Partner, Tier, ValueProposition
+from .models import (
+    EXTERNAL_ID_TAKEN,
+    Agreement,
+    EcosystemProfile,
+    ParticipantRole,
+    Partner,
+    Tier,
+    ValueProposition,
+)
 from .validation import (
     MAX_COMPETITORS,
     MAX_REASON_LENGTH,
@@ -105,10 +113,11 @@ def partner_create(*, actor: User, data: Mapping[str, Any], ip: str | None = Non
     if competitor_errors:
         errors["competitors"] = competitor_errors
     if _external_id_taken(cleaned.get("external_id"), exclude=None):
-        errors.setdefault("external_id", []).append(_("Another partner has this external id."))
+        errors.setdefault("external_id", []).append(EXTERNAL_ID_TAKEN.message())
     if errors:
         raise FieldErrors(errors)
-    partner = Partner.objects.create(**cleaned)
+    with unique_violations():  # a concurrent request took the external id since the check
+        partner = Partner.objects.create(**cleaned)
     if competitors:
         partner.competitors.set(competitors)
     audit_record(
@@ -140,13 +149,14 @@ def partner_update(*, actor: User, partner: Partner, data: Mapping[str, Any], ip
         if competitor_errors:
             errors["competitors"] = competitor_errors
     if _external_id_taken(cleaned.get("external_id"), exclude=partner.pk):
-        errors.setdefault("external_id", []).append(_("Another partner has this external id."))
+        errors.setdefault("external_id", []).append(EXTERNAL_ID_TAKEN.message())
     if errors:
         raise FieldErrors(errors)
     before = snapshot(partner)
     for field, value in cleaned.items():
         setattr(partner, field, value)
-    partner.save()
+    with unique_violations():  # a concurrent request took the external id since the check
+        partner.save()
     before_changes, after_changes = _changes(before, snapshot(partner))
     if competitors is not None:
         old = sorted(partner.competitors.values_list("pk", flat=True))
@@ -332,6 +342,7 @@ def partner_refresh_agreement_horizon(*, partner: Partner) -> None:
 
 @transaction.atomic
 def tier_create(*, actor: User, name: str, rank: int | None = None, description: str = "") -> Tier:
+    """A tier. Without a `rank` it goes last, and the tier table stays locked until commit."""
     require_role(actor, MANAGERS)
     name, description = (name or "").strip(), (description or "").strip()
     if not name or len(name) > 60:
@@ -339,12 +350,15 @@ def tier_create(*, actor: User, name: str, rank: int | None = None, description:
     if len(description) > 200:
         raise FieldErrors({"description": [_("At most %(limit)d characters.") % {"limit": 200}]})
     if rank is None:
+        # Tiers created at once would all read the same last rank: the first
+        # takes the table's lock until it commits, the next then reads its rank.
+        # (SHARE ROW EXCLUSIVE conflicts with itself and with plain inserts.)
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {connection.ops.quote_name(Tier._meta.db_table)} IN SHARE ROW EXCLUSIVE MODE")
         rank = (Tier.objects.order_by("-rank").values_list("rank", flat=True).first() or 0) + 1
-    try:
-        with transaction.atomic():
-            tier = Tier.objects.create(name=name, rank=rank, description=description)
-    except IntegrityError:
-        raise FieldErrors({"name": [_("A tier with this name or rank exists already.")]}) from None
+    # The database decides whether the name and rank are free, alone or at once.
+    with unique_violations():
+        tier = Tier.objects.create(name=name, rank=rank, description=description)
     audit_record(actor=actor, action="tier.created", target=tier, after={"name": name, "rank": rank})
     return tier
 

@@ -13,14 +13,17 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from celery.result import _set_task_join_will_block, task_join_will_block
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from django.test import Client
 from django.utils import translation
 from django_tenants.utils import schema_context
@@ -44,6 +47,7 @@ def tenants(django_db_setup, django_db_blocker):
         # for `db`; tests using `committed` alone would write to the real one.
         pytest.fail("No test database: select at least one test that uses `db` along with this one.")
     with django_db_blocker.unblock():
+        connection.set_schema_to_public()
         public_tenant_ensure()
         for slug, name in TENANTS.items():
             if not Orchestrator.objects.filter(slug=slug).exists():
@@ -57,6 +61,7 @@ def tenants(django_db_setup, django_db_blocker):
 def _fresh_state(settings):
     """Each test starts on the public schema, with an empty tenant cache and
     tasks run in-process (tests marked `worker` use the real worker)."""
+    connection.set_schema_to_public()
     forget_tenants()
     # A key namespace of its own per test, in the real Redis: no throttle
     # counter or cached value leaks from one test into the next.
@@ -67,7 +72,9 @@ def _fresh_state(settings):
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.deactivate()
-    connection.set_schema_to_public()
+    # The schema is left as the test left it: pytest-django empties a
+    # `transaction=True` test's database after this, in the schema the
+    # connection is on, which `race` keeps on its tenant (never the public one).
     forget_tenants()
 
 
@@ -198,6 +205,74 @@ def committed(django_db_blocker, tenants):
         for cleanup in reversed(cleanups):
             cleanup()
         connection.set_schema_to_public()
+
+
+# --- requests at once ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def race_tenant(django_db_setup, django_db_blocker, tenants):
+    """A tenant of the module's own, committed, dropped at the end: for
+    `transaction=True` tests through `race` (creating a schema per test would
+    be slow)."""
+    from ecosystem.tenancy.services import orchestrator_signup
+
+    slug = f"race-{uuid.uuid4().hex[:8]}"
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()
+        tenant = orchestrator_signup(name="Race Commons", slug=slug, email=f"admin@{slug}.test", password=PASSWORD)
+        connection.set_schema_to_public()
+    yield tenant
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()
+        tenant.delete(force_drop=True)
+        forget_tenants()
+
+
+@pytest.fixture
+def race(race_tenant, transactional_db):
+    """The module's tenant, for tests whose requests run in threads with
+    connections of their own: nothing is wrapped in a transaction, so every
+    thread sees what the others committed, as in production.
+
+    After the test pytest-django flushes the tables of the schema the
+    connection is on: this fixture leaves it on the race tenant, whose tables
+    are emptied (its admin too: tests make their own users); the public
+    schema, where the session's tenants live, is never touched."""
+    connection.set_tenant(race_tenant)
+    yield race_tenant
+    connection.set_tenant(race_tenant)
+
+
+def in_parallel(count: int, call: Callable[[int], object]) -> list:
+    """`call(0)` … `call(count - 1)`, each in a thread of its own (so with a
+    database connection of its own), all released at once; their results."""
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+    # Celery runs an eager task inside `denied_join_result()`, which saves and
+    # restores one process-wide flag: tasks run by threads at once can leave
+    # it set, and a later `result.get()` would refuse to wait. Put it back.
+    join_will_block = task_join_will_block()
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            results[index] = call(index)
+        except BaseException as error:  # re-raised in the test's thread below
+            results[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    _set_task_join_will_block(join_will_block)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results
 
 
 @pytest.hookimpl(trylast=True)

@@ -5,10 +5,12 @@ import hashlib
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from ecosystem.core.errors import unique_rule
 from ecosystem.core.roles import STAFF, Role
 
 
@@ -90,6 +92,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.role in STAFF
 
 
+# `unique=True` on the column: PostgreSQL names the constraint <table>_<column>_key.
+EMAIL_TAKEN = unique_rule(
+    "accounts_user_email_key",
+    field="email",
+    text=_("An account with this email already exists."),
+    conflict_code="user_exists",
+)
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -133,6 +144,18 @@ class Invitation(models.Model):
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")
         ordering = ["-created_at"]
+        constraints = [
+            # One open (neither accepted nor revoked) invitation per email in
+            # each organisation: a partner, or the staff (no partner). Per
+            # organisation, not per ecosystem: a partner admin must not learn
+            # from a refusal that another organisation invited someone.
+            models.UniqueConstraint(
+                Lower("email"),
+                Coalesce("partner", models.Value(0), output_field=models.BigIntegerField()),
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_open_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.email} ({self.get_role_display()})"
@@ -149,3 +172,8 @@ class Invitation(models.Model):
 
     def get_state_display(self) -> str:
         return self.State(self.state).label
+
+
+INVITATION_PENDING = unique_rule(
+    "invitation_open_unique", field="email", text=_("This email already has a pending invitation: resend it instead.")
+)

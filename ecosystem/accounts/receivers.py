@@ -5,12 +5,9 @@ from django.db import connection
 from django.dispatch import receiver
 
 from ecosystem.core.audit import audit_record
+from ecosystem.core.network import client_ip
 
 from .middleware import SESSION_TENANT_KEY
-
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") if request is not None else None
 
 
 @receiver(user_logged_in, dispatch_uid="accounts.bind_session_to_tenant")

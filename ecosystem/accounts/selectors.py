@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from ecosystem.core.roles import ADMINS, MANAGERS, STAFF, Role, has_role
+from ecosystem.core.roles import ADMINS, MANAGERS, PARTNER_USERS, STAFF, Role, has_role
 
 from .models import Invitation, User
 
@@ -19,6 +19,18 @@ def staff_members() -> QuerySet[User]:
 def users_managed_by(actor: User) -> QuerySet[User]:
     """The users whose role and access an administrator manages: every user of the tenant."""
     return User.objects.all() if has_role(actor, ADMINS) else User.objects.none()
+
+
+def people_known_to(viewer: User) -> QuerySet[User]:
+    """The accounts whose existence `viewer` may learn of: the staff know
+    everyone of the ecosystem, a partner's users the people of their own
+    organisation, anyone else nobody. (Partner users see other participants
+    as organisations, never their people.)"""
+    if has_role(viewer, STAFF):
+        return User.objects.all()
+    if has_role(viewer, PARTNER_USERS) and viewer.partner_id is not None:
+        return User.objects.filter(partner_id=viewer.partner_id)
+    return User.objects.none()
 
 
 def invitations_visible_to(user: User) -> QuerySet[Invitation]:

@@ -21,11 +21,12 @@ from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from ecosystem.core.audit import audit_record
-from ecosystem.core.errors import ApplicationError, Conflict, FieldErrors, NotAllowed
+from ecosystem.core.errors import ApplicationError, Conflict, FieldErrors, NotAllowed, unique_violations
 from ecosystem.core.roles import ADMINS, MANAGERS, STAFF, Role, require_role
 from ecosystem.core.selectors import tenant_settings
 
-from .models import Invitation, User, hash_token
+from .models import EMAIL_TAKEN, INVITATION_PENDING, Invitation, User, hash_token
+from .selectors import people_known_to
 from .sessions import user_end_sessions
 from .tasks import send_invitation_email
 
@@ -118,34 +119,45 @@ def invitation_create(
 
     Admins invite staff; admins and managers invite into any partner; a
     partner admin invites colleagues into its own partner only.
+
+    An address that already has an account is refused only when the inviter
+    may know that person (`people_known_to`): a partner admin inviting someone
+    of another organisation gets the answer a stranger's address gets (the
+    invitation is made, and its acceptance will refuse the existing account).
+    One pending invitation per address and organisation: an expired one is
+    replaced, a pending one is to be resent instead (the database holds the
+    rule for requests at once, see `Invitation.Meta.constraints`).
     """
     if role not in Role.values:
         raise FieldErrors({"role": [_("Choose a role.")]})
     check_invitation_rights(actor=actor, role=role, partner=partner)
     email = (email or "").strip().lower()
-    errors: dict[str, list[str]] = {}
     try:
         validate_email(email)
     except ValidationError:
-        errors["email"] = [_("Enter a valid email address.")]
-    else:
-        if User.objects.filter(email=email).exists():
-            errors["email"] = [_("%(email)s already has an account here.") % {"email": email}]
-        elif any(
-            i.state == Invitation.State.PENDING
-            for i in Invitation.objects.filter(email=email, accepted_at=None, revoked_at=None)
-        ):
-            errors["email"] = [_("%(email)s already has a pending invitation: resend it instead.") % {"email": email}]
-    if errors:
-        raise FieldErrors(errors)
+        raise FieldErrors({"email": [_("Enter a valid email address.")]}) from None
+    if people_known_to(actor).filter(email=email).exists():
+        raise FieldErrors({"email": [_("%(email)s already has an account here.") % {"email": email}]})
+    partner_id = partner.pk if partner is not None else None
+    open_ones = list(
+        Invitation.objects.select_for_update()
+        .filter(email=email, partner_id=partner_id, accepted_at=None, revoked_at=None)
+        .order_by("pk")
+    )
+    if any(i.state == Invitation.State.PENDING for i in open_ones):
+        raise FieldErrors({"email": [INVITATION_PENDING.message()]})
+    replaced = [i.pk for i in open_ones]  # expired: their links are dead already
+    Invitation.objects.filter(pk__in=replaced).update(revoked_at=timezone.now())
     invitation = Invitation(email=email, role=role, partner=partner, invited_by=actor)
     token = _new_token(invitation)
-    invitation.save()
+    with unique_violations():  # a concurrent request invited the same address into the same organisation
+        invitation.save()
+    after = {"invitation": invitation.pk, "email": email, "role": role}
     audit_record(
         actor=actor,
         action="invitation.created",
         target=partner or invitation,
-        after={"invitation": invitation.pk, "email": email, "role": role},
+        after={**after, "replaces": replaced} if replaced else after,
         ip=ip,
     )
     _send_invitation(invitation, token)
@@ -227,7 +239,7 @@ def invitation_accept(*, token: str, password: str, full_name: str = "", ip: str
         }
         raise Conflict(messages[state], code=f"invitation_{state}")
     if User.objects.filter(email=invitation.email).exists():
-        raise Conflict(_("An account with this email already exists."), code="user_exists")
+        raise EMAIL_TAKEN.error()
     partner = invitation.partner
     if partner is not None and not partner.accepts_invitations:
         raise Conflict(_("This invitation is no longer valid."), code="partner_unavailable")
@@ -237,7 +249,8 @@ def invitation_accept(*, token: str, password: str, full_name: str = "", ip: str
     except ValidationError as error:
         raise FieldErrors({"password": list(error.messages)}) from None
     candidate.set_password(password)
-    candidate.save()
+    with unique_violations():  # another invitation for this address was accepted meanwhile
+        candidate.save()
     invitation.accepted_at = timezone.now()
     invitation.user = candidate
     invitation.save(update_fields=["accepted_at", "user"])

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ecosystem.core.errors import ApplicationError, FieldErrors
+from ecosystem.core.links import site_url
 from ecosystem.core.roles import ADMINS, INVITERS, Role
 from ecosystem.core.views import client_ip, form_errors_from, role_required
 
@@ -31,6 +32,13 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "accounts/email/password_reset.txt"
     subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        # The link's scheme, host and port come from the configuration (the
+        # tenant's domain, SITE_SCHEME, SITE_PORT), as in every mail: never
+        # from the request's Host header, which whoever asks for the reset writes.
+        self.extra_email_context = {"site": site_url("")}
+        return super().form_valid(form)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.db import IntegrityError
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.functional import SimpleLazyObject
@@ -36,7 +37,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 from rest_framework.viewsets import GenericViewSet
 
-from .errors import ApplicationError, FieldErrors
+from .errors import ApplicationError, FieldErrors, error_for_integrity
 from .parsers import SafeJSONParser
 from .permissions import PublicOnly, TenantMemberPermission, on_tenant_host
 from .selectors import tenant_settings
@@ -121,7 +122,11 @@ class InputSerializer(StrictInput, serializers.Serializer):
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """The one DRF exception handler: domain errors become JSON with their code."""
+    """The one DRF exception handler: domain errors become JSON with their code,
+    and so does a declared unique constraint's refusal (`errors.unique_rule`)
+    that reached the view without passing through `unique_violations()`."""
+    if isinstance(exc, IntegrityError):
+        exc = error_for_integrity(exc) or exc
     if isinstance(exc, FieldErrors):
         return Response({key: list(msgs) for key, msgs in exc.errors.items()}, status=400)
     if isinstance(exc, ApplicationError):

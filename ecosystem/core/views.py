@@ -18,6 +18,7 @@ from .dashboard import dashboard_panels
 from .errors import FieldErrors
 from .forms import TenantSettingsForm
 from .models import TENANT_SETTING_FIELDS
+from .network import client_ip
 from .roles import ADMINS, EVERYONE, PARTNER_USERS, has_role
 from .selectors import tenant_settings
 
@@ -36,10 +37,6 @@ def role_required(*roles: str) -> Callable:
         return wrapper
 
     return decorator
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 def form_errors_from(form: forms.Form, error: FieldErrors) -> None:

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from ecosystem.accounts.api import PASSWORD_MAX_LENGTH
@@ -12,7 +11,7 @@ from ecosystem.core.api import InputSerializer, PublicOnly
 from ecosystem.core.links import tenant_url
 from ecosystem.core.views import client_ip
 
-from .services import orchestrator_signup
+from .services import orchestrator_signup, signup_attempt
 
 
 class SignupSerializer(InputSerializer):
@@ -29,8 +28,6 @@ class SignupView(APIView):
 
     authentication_classes: list = []
     permission_classes = [PublicOnly]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "signup"
 
     @extend_schema(
         request=SignupSerializer,
@@ -43,10 +40,12 @@ class SignupView(APIView):
                     "email": serializers.EmailField(),
                     "url": serializers.URLField(),
                 },
-            )
+            ),
+            429: OpenApiResponse(description="Too many sign-ups from this address (SIGNUP_RATE)."),
         },
     )
     def post(self, request: Request) -> Response:
+        signup_attempt(client=client_ip(request))
         data = SignupSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         orchestrator = orchestrator_signup(ip=client_ip(request), **data.validated_data)

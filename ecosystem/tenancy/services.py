@@ -16,6 +16,7 @@ from ecosystem.accounts.models import User
 from ecosystem.core.audit import audit_record
 from ecosystem.core.errors import Conflict, FieldErrors
 from ecosystem.core.roles import Role
+from ecosystem.core.throttling import RateLimited, within_rate
 
 from .middleware import forget_tenants
 from .models import Domain, Orchestrator
@@ -69,6 +70,13 @@ def orchestrator_signup_errors(*, name: str, slug: str, email: str, password: st
         for message in error.messages:
             add("password", message)
     return errors
+
+
+def signup_attempt(*, client: str | None) -> None:
+    """Count one sign-up attempt of `client` (an address), from the page or the
+    API alike: each sign-up creates a schema. Refused (429) beyond SIGNUP_RATE."""
+    if not within_rate(scope="signup", client=client, rate=settings.SIGNUP_RATE):
+        raise RateLimited(_("Too many sign-ups from your address. Try again later."))
 
 
 def tenant_domain(slug: str) -> str:

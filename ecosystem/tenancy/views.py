@@ -8,10 +8,11 @@ from django.utils.http import urlencode
 
 from ecosystem.core.errors import FieldErrors
 from ecosystem.core.links import tenant_url
+from ecosystem.core.throttling import RateLimited
 from ecosystem.core.views import client_ip, form_errors_from
 
 from .forms import SignupForm
-from .services import orchestrator_signup
+from .services import orchestrator_signup, signup_attempt
 
 
 def landing(request: HttpRequest) -> HttpResponse:
@@ -19,6 +20,11 @@ def landing(request: HttpRequest) -> HttpResponse:
 
 
 def signup(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            signup_attempt(client=client_ip(request))
+        except RateLimited as refusal:
+            return render(request, "tenancy/signup_throttled.html", {"message": refusal.message}, status=429)
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -66,7 +66,7 @@ def test_every_lockout_answer_of_the_api_is_json(alpha_client, alpha_admin, acce
         alpha_client.post("/api/auth/token/", wrong, content_type="application/json", **headers)
 
     # The failure that locks (answered by django-axes' lockout callable), then a
-    # request already locked out (answered by the token service).
+    # request already locked out (answered by the same callable through the axes middleware).
     locking = alpha_client.post("/api/auth/token/", wrong, content_type="application/json", **headers)
     locked = alpha_client.post(
         "/api/auth/token/", {**wrong, "password": PASSWORD}, content_type="application/json", **headers
@@ -81,6 +81,24 @@ def test_every_lockout_answer_of_the_api_is_json(alpha_client, alpha_admin, acce
         }
     with schema_context("alpha"):
         assert Token.objects.count() == 0
+
+
+def test_behind_a_trusted_proxy_a_lockout_holds_the_forwarded_client_not_everyone(alpha_client, alpha_admin, settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    attacker = {"REMOTE_ADDR": "10.0.0.7", "HTTP_X_FORWARDED_FOR": "203.0.113.66"}
+    colleague = {"REMOTE_ADDR": "10.0.0.7", "HTTP_X_FORWARDED_FOR": "198.51.100.20"}
+    for _ in range(5):
+        alpha_client.post("/accounts/login/", {"username": "admin@alpha.test", "password": "wrong"}, **attacker)
+
+    locked = alpha_client.post("/accounts/login/", {"username": "admin@alpha.test", "password": PASSWORD}, **attacker)
+    signed_in = alpha_client.post(
+        "/accounts/login/", {"username": "admin@alpha.test", "password": PASSWORD}, **colleague
+    )
+
+    assert (locked.status_code, signed_in.status_code) == (429, 302)
+    with schema_context("alpha"):
+        event = AuditEvent.objects.filter(action="auth.login_failed").order_by("id").last()
+        assert event.ip == "203.0.113.66"
 
 
 def test_lockout_in_one_tenant_does_not_lock_the_same_email_elsewhere(alpha, beta, alpha_client, beta_client):
@@ -169,6 +187,22 @@ def test_password_reset_by_mail_lets_the_user_choose_a_new_password(alpha_client
     assert done.status_code == 302
     with schema_context("alpha"):
         assert User.objects.get(email="admin@alpha.test").check_password("a-brand-new-secret-42")
+
+
+def test_the_password_reset_link_comes_from_the_configuration_not_the_host_header(
+    alpha_client, alpha_admin, mailoutbox, settings
+):
+    settings.SITE_SCHEME, settings.SITE_PORT = "http", ""
+    alpha_client.post("/accounts/password/reset/", {"email": "admin@alpha.test"}, HTTP_HOST="alpha.localhost:6666")
+    settings.SITE_SCHEME, settings.SITE_PORT = "https", "8443"
+    alpha_client.post("/accounts/password/reset/", {"email": "admin@alpha.test"}, HTTP_HOST="alpha.localhost:6666")
+
+    links = [re.search(r"\S+/accounts/password/reset/\S+/", mail.body).group(0) for mail in mailoutbox]
+    assert [link.split("/accounts/")[0] for link in links] == [
+        "http://alpha.localhost",
+        "https://alpha.localhost:8443",
+    ]
+    assert not any("6666" in mail.body for mail in mailoutbox)
 
 
 def test_password_reset_for_an_unknown_email_sends_nothing(alpha_client, mailoutbox):

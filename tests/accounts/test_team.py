@@ -88,8 +88,25 @@ def test_a_second_pending_invitation_for_the_same_email_is_refused(alpha, alpha_
     with pytest.raises(FieldErrors) as error:
         invitation_create(actor=alpha_admin, email="dup@alpha.test", role="reviewer")
 
-    assert error.value.errors == {"email": ["dup@alpha.test already has a pending invitation: resend it instead."]}
+    assert error.value.errors == {"email": ["This email already has a pending invitation: resend it instead."]}
     assert list(Invitation.objects.values_list("email", "role")) == [("dup@alpha.test", "manager")]
+
+
+def test_a_new_invitation_replaces_an_expired_one_for_the_same_email(alpha, alpha_admin):
+    first = invitation_create(actor=alpha_admin, email="late@alpha.test", role="manager").invitation
+    Invitation.objects.filter(pk=first.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+
+    second = invitation_create(actor=alpha_admin, email="late@alpha.test", role="reviewer").invitation
+
+    states = {i.pk: i.state for i in Invitation.objects.all()}
+    assert states == {first.pk: "revoked", second.pk: "pending"}
+    event = AuditEvent.objects.filter(action="invitation.created").order_by("id").last()
+    assert event.after == {
+        "invitation": second.pk,
+        "email": "late@alpha.test",
+        "role": "reviewer",
+        "replaces": [first.pk],
+    }
 
 
 @pytest.mark.parametrize("role", ["manager", "reviewer"])

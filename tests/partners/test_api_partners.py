@@ -412,11 +412,13 @@ def test_tiers_list_and_create(alpha_client, cast):
 
     created = client.post("/api/tiers/", {"name": "Gold"}, content_type="application/json")
     duplicate = client.post("/api/tiers/", {"name": "gold"}, content_type="application/json")
+    same_rank = client.post("/api/tiers/", {"name": "Platinum", "rank": 1}, content_type="application/json")
     listing = client.get("/api/tiers/")
     partner = api(alpha_client, cast["sam"]).post("/api/tiers/", {"name": "Silver"}, content_type="application/json")
 
     assert (created.status_code, created.json()["rank"]) == (201, 1)
-    assert duplicate.status_code == 400
+    assert (duplicate.status_code, duplicate.json()) == (400, {"name": ["A tier with this name exists already."]})
+    assert (same_rank.status_code, same_rank.json()) == (400, {"rank": ["A tier with this rank exists already."]})
     assert [t["name"] for t in listing.json()] == ["Gold"]
     assert partner.status_code == 403
     assert list(Tier.objects.values_list("name", flat=True)) == ["Gold"]

@@ -2,6 +2,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from ecosystem.accounts.models import Invitation, User
@@ -227,3 +228,94 @@ def test_staff_invite_from_the_partner_page(alpha, alpha_client, cast, mailoutbo
     assert "http://alpha.localhost/accounts/invitations/" in mailoutbox[0].body
     assert "Enter a valid email address." in bad.content.decode()
     assert Invitation.objects.count() == 1
+
+
+def invite(client, email: str, partner: Partner, role: str = "partner_member"):
+    return client.post(
+        "/api/invitations/", {"email": email, "role": role, "partner": partner.pk}, content_type="application/json"
+    )
+
+
+def test_a_partner_admin_cannot_tell_whether_someone_elsewhere_has_an_account_or_an_invitation(alpha_client, cast):
+    """Clara has an account at Carevia, a staff invitation is pending for
+    future@alpha.test: for Sam (Medisol) both addresses answer like a stranger's."""
+    admin = api(Client(HTTP_HOST="alpha.localhost"), cast["admin"])
+    staff_invitation = {"email": "future@alpha.test", "role": "manager"}
+    assert admin.post("/api/invitations/", staff_invitation, content_type="application/json").status_code == 201
+    sam = api(alpha_client, cast["sam"])
+
+    answers = {
+        email: invite(sam, email, cast["medisol"])
+        for email in ("clara@carevia.test", "future@alpha.test", "stranger@x.test")
+    }
+    listing = sam.get("/api/invitations/")
+
+    shapes = {(a.status_code, tuple(sorted(a.json())), a.json()["state"]) for a in answers.values()}
+    assert shapes == {(201, ("created_at", "email", "expires_at", "id", "partner", "role", "state"), "pending")}
+    assert sorted(i["email"] for i in listing.json()["results"]) == [
+        "clara@carevia.test",
+        "future@alpha.test",
+        "stranger@x.test",
+    ]
+
+
+def test_an_invitation_to_someone_with_an_account_elsewhere_is_refused_to_that_person_only(
+    alpha_client, cast, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(api(alpha_client, cast["sam"]), "clara@carevia.test", cast["medisol"])
+    alpha_client.defaults.pop("HTTP_AUTHORIZATION")
+
+    accepted = alpha_client.post(
+        "/api/invitations/accept/", {"token": token_from(mailoutbox[0]), "password": PASSWORD},
+        content_type="application/json",
+    )  # fmt: skip
+
+    assert mailoutbox[0].to == ["clara@carevia.test"]
+    assert (accepted.status_code, accepted.json()) == (
+        409, {"detail": "An account with this email already exists.", "code": "user_exists"},
+    )  # fmt: skip
+    assert User.objects.get(email="clara@carevia.test").partner_id == cast["carevia"].pk
+
+
+def test_a_partner_admin_is_told_about_its_own_colleagues_and_invitations(alpha_client, cast):
+    sam = api(alpha_client, cast["sam"])
+    invite(sam, "new@medisol.test", cast["medisol"])
+
+    colleague = invite(sam, "Mia@Medisol.test", cast["medisol"])
+    invited = invite(sam, "new@medisol.test", cast["medisol"])
+
+    assert (colleague.status_code, colleague.json()) == (
+        400,
+        {"email": ["mia@medisol.test already has an account here."]},
+    )
+    assert (invited.status_code, invited.json()) == (
+        400, {"email": ["This email already has a pending invitation: resend it instead."]},
+    )  # fmt: skip
+    assert list(Invitation.objects.values_list("email", flat=True)) == ["new@medisol.test"]
+
+
+def test_staff_are_told_precisely_about_anyone(alpha_client, cast):
+    manager = api(alpha_client, cast["manager"])
+
+    answer = invite(manager, "clara@carevia.test", cast["medisol"])
+
+    assert (answer.status_code, answer.json()) == (400, {"email": ["clara@carevia.test already has an account here."]})
+    assert not Invitation.objects.exists()
+
+
+def test_the_portal_team_page_answers_alike_for_a_stranger_and_someone_elsewhere(alpha, alpha_client, cast):
+    login(alpha_client, alpha, cast["sam"])
+
+    elsewhere = alpha_client.post(
+        "/portal/team/", {"email": "clara@carevia.test", "role": "partner_member"}, follow=True
+    )
+    stranger = alpha_client.post("/portal/team/", {"email": "stranger@x.test", "role": "partner_member"}, follow=True)
+    colleague = alpha_client.post("/portal/team/", {"email": "mia@medisol.test", "role": "partner_member"})
+
+    assert elsewhere.redirect_chain == stranger.redirect_chain == [("/portal/team/", 302)]
+    assert "Invitation sent to clara@carevia.test." in elsewhere.content.decode()
+    assert "Invitation sent to stranger@x.test." in stranger.content.decode()
+    assert colleague.status_code == 400
+    assert colleague.context["form"].errors["email"] == ["mia@medisol.test already has an account here."]
+    assert sorted(Invitation.objects.values_list("email", flat=True)) == ["clara@carevia.test", "stranger@x.test"]

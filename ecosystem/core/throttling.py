@@ -1,0 +1,41 @@
+"""Request limits per client, counted atomically in Redis.
+
+DRF's cache throttles read a request history and write it back: requests
+arriving together all read the same history and all pass. Here each request
+is one Redis INCR on a counter created with its expiry (SET NX EX): however
+many arrive at once, at most `limit` are counted within the window.
+"""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from rest_framework import status
+
+from .errors import ApplicationError
+
+PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class RateLimited(ApplicationError):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    code = "throttled"
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """ "20/hour" -> (20, 3600): a count per second, minute, hour or day (DRF's notation)."""
+    count, _, period = rate.partition("/")
+    return int(count), PERIODS[period.strip()[:1]]
+
+
+def within_rate(*, scope: str, client: str | None, rate: str) -> bool:
+    """Count one request of `scope` from `client`; whether it is within `rate`.
+    The counter is under the current schema's cache prefix."""
+    limit, window = parse_rate(rate)
+    key = f"rate:{scope}:{client or 'unknown'}"
+    cache.add(key, 0, timeout=window)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the window ended between the two calls: this request opens the next one
+        cache.add(key, 0, timeout=window)
+        count = cache.incr(key)
+    return count <= limit
