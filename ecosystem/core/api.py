@@ -41,6 +41,7 @@ from .errors import ApplicationError, FieldErrors, error_for_integrity
 from .parsers import SafeJSONParser
 from .permissions import PublicOnly, TenantMemberPermission, on_tenant_host
 from .selectors import tenant_settings
+from .throttling import RateLimited
 
 __all__ = [
     "InputSerializer", "PublicOnly", "SafeJSONParser", "StrictInput", "TenantMemberPermission", "TenantViewSet",
@@ -131,7 +132,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         return Response({key: list(msgs) for key, msgs in exc.errors.items()}, status=400)
     if isinstance(exc, ApplicationError):
         body = {"detail": exc.message, "code": exc.code, **exc.extra}
-        return Response(body, status=exc.status_code)
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+        return Response(body, status=exc.status_code, headers=headers)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

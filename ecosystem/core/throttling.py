@@ -17,8 +17,14 @@ PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 class RateLimited(ApplicationError):
+    """Over a rate; `retry_after` (seconds, at most the rate's window) goes out as Retry-After."""
+
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
     code = "throttled"
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 def parse_rate(rate: str) -> tuple[int, int]:

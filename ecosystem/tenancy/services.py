@@ -16,7 +16,7 @@ from ecosystem.accounts.models import User
 from ecosystem.core.audit import audit_record
 from ecosystem.core.errors import Conflict, FieldErrors
 from ecosystem.core.roles import Role
-from ecosystem.core.throttling import RateLimited, within_rate
+from ecosystem.core.throttling import RateLimited, parse_rate, within_rate
 
 from .middleware import forget_tenants
 from .models import Domain, Orchestrator
@@ -76,7 +76,8 @@ def signup_attempt(*, client: str | None) -> None:
     """Count one sign-up attempt of `client` (an address), from the page or the
     API alike: each sign-up creates a schema. Refused (429) beyond SIGNUP_RATE."""
     if not within_rate(scope="signup", client=client, rate=settings.SIGNUP_RATE):
-        raise RateLimited(_("Too many sign-ups from your address. Try again later."))
+        _limit, window = parse_rate(settings.SIGNUP_RATE)
+        raise RateLimited(_("Too many sign-ups from your address. Try again later."), retry_after=window)
 
 
 def tenant_domain(slug: str) -> str:

@@ -178,6 +178,6 @@ def test_a_throttled_sign_up_is_a_json_429_with_retry_after_for_that_address_onl
     assert throttled.status_code == 429
     assert throttled["Content-Type"] == "application/json"
     assert throttled["Retry-After"] == "3600"
-    assert throttled.json() == {"detail": "Request was throttled. Expected available in 3600 seconds."}
+    assert throttled.json() == {"detail": "Too many sign-ups from your address. Try again later.", "code": "throttled"}
     assert footprint() == before
     assert elsewhere.status_code == 400
