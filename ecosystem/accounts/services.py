@@ -25,6 +25,7 @@ from ecosystem.core.errors import ApplicationError, Conflict, FieldErrors, NotAl
 from ecosystem.core.roles import ADMINS, MANAGERS, STAFF, Role, require_role
 from ecosystem.core.selectors import tenant_settings
 
+from .backends import partner_access_suspended
 from .models import Invitation, User, hash_token
 from .sessions import user_end_sessions
 from .tasks import send_invitation_email
@@ -42,6 +43,11 @@ def locked_out_message() -> str:
 class BadCredentials(ApplicationError):
     status_code = 400
     code = "invalid_credentials"
+
+
+class PartnerAccessSuspended(ApplicationError):
+    status_code = 403
+    code = "partner_suspended"
 
 
 @dataclass(frozen=True)
@@ -315,6 +321,26 @@ def user_reactivate(*, actor: User, user: User, ip: str | None = None) -> User:
     return user
 
 
+def user_sign_in_check(*, user: User, ip: str | None = None) -> None:
+    """Refuse, saying why, a user whose password was right but whose partner
+    organisation is suspended or has exited; the refusal is audited.
+
+    Only ever called after a correct password: a wrong one gets the generic
+    message, so the reason reveals nothing to someone guessing accounts.
+    """
+    if partner_access_suspended(user):
+        audit_record(
+            actor=user,
+            action="auth.login_refused",
+            target=user.partner,
+            after={"email": user.email, "reason": PartnerAccessSuspended.code},
+            ip=ip,
+        )
+        raise PartnerAccessSuspended(
+            _("Your organisation's access to this ecosystem is suspended. Contact the ecosystem's administrators.")
+        )
+
+
 def token_issue(*, request, email: str, password: str) -> Token:
     """The API token of the user with these credentials. A locked-out email and
     IP never get here: django-axes' middleware answers with `views.locked_out`."""
@@ -322,5 +348,6 @@ def token_issue(*, request, email: str, password: str) -> Token:
     user = authenticate(request, username=email, password=password)
     if user is None:
         raise BadCredentials(_("Email or password is incorrect."))
+    user_sign_in_check(user=user, ip=request.META.get("REMOTE_ADDR"))
     token, _created = Token.objects.get_or_create(user=user)
     return token
