@@ -171,6 +171,9 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
+# How long the single-use link that signs a new orchestrator admin in on their
+# tenant's host, right after sign-up on the public host, is accepted.
+SIGN_IN_HANDOVER_SECONDS = 120
 # Default for new tenants; each orchestrator sets its own in its ecosystem profile.
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)
 AGREEMENT_EXPIRING_DAYS = env.int("AGREEMENT_EXPIRING_DAYS", default=30)

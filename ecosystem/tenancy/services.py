@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from ecosystem.accounts.models import User
+from ecosystem.accounts.services import sign_in_handover_issue
 from ecosystem.core.audit import audit_record
 from ecosystem.core.errors import Conflict, FieldErrors
 from ecosystem.core.roles import Role
@@ -108,6 +109,14 @@ def orchestrator_signup(
             ip=ip,
         )
     return orchestrator
+
+
+def orchestrator_admin_handover(*, orchestrator: Orchestrator, email: str) -> str:
+    """A single-use, short-lived token that signs the admin who just signed
+    `orchestrator` up in on its own host (`accounts:sign_in_handover`)."""
+    with schema_context(orchestrator.schema_name):
+        admin = User.objects.get(email=email.strip().lower(), role=Role.ADMIN)
+    return sign_in_handover_issue(schema_name=orchestrator.schema_name, user=admin)
 
 
 def _status_change(*, orchestrator: Orchestrator, status: str, reason: str, operator_email: str) -> Orchestrator:

@@ -4,14 +4,13 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
 
 from ecosystem.core.errors import FieldErrors
 from ecosystem.core.links import tenant_url
 from ecosystem.core.views import client_ip, form_errors_from
 
 from .forms import SignupForm
-from .services import orchestrator_signup
+from .services import orchestrator_admin_handover, orchestrator_signup
 
 
 def landing(request: HttpRequest) -> HttpResponse:
@@ -26,14 +25,11 @@ def signup(request: HttpRequest) -> HttpResponse:
         except FieldErrors as error:
             form_errors_from(form, error)
         else:
-            query = urlencode({"email": form.cleaned_data["email"].strip().lower(), "welcome": 1})
-            return redirect(
-                tenant_url(
-                    orchestrator,
-                    f"{reverse('accounts:login', urlconf=settings.ROOT_URLCONF)}?{query}",
-                    request,
-                )
-            )
+            # The new admin lands signed in on the new host: a session cannot
+            # cross hosts, a single-use signed link can.
+            token = orchestrator_admin_handover(orchestrator=orchestrator, email=form.cleaned_data["email"])
+            path = reverse("accounts:sign_in_handover", args=[token], urlconf=settings.ROOT_URLCONF)
+            return redirect(tenant_url(orchestrator, path, request))
     return render(
         request,
         "tenancy/signup.html",
