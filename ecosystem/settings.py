@@ -192,6 +192,9 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_CALLABLE = "ecosystem.accounts.views.locked_out"
 AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False
+# "Find my ecosystem" on the public landing page: requests per client address
+# and per email (DRF's rate notation, like the sign-up API's throttle).
+ECOSYSTEM_FINDER_RATES = {"ip": "10/hour", "email": "3/hour"}
 
 # --- Internationalisation ---------------------------------------------------
 

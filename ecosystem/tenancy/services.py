@@ -16,10 +16,12 @@ from ecosystem.accounts.models import User
 from ecosystem.accounts.services import sign_in_handover_issue
 from ecosystem.core.audit import audit_record
 from ecosystem.core.errors import Conflict, FieldErrors
+from ecosystem.core.ratelimit import RateLimited, rate_limit_exceeded
 from ecosystem.core.roles import Role
 
 from .middleware import forget_tenants
 from .models import Domain, Orchestrator
+from .tasks import send_ecosystem_list
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
 SLUG_MIN, SLUG_MAX = 3, 40
@@ -178,3 +180,25 @@ def public_tenant_ensure() -> Orchestrator:
     # django-tenants makes a tenant's only domain its primary one.
     Domain.objects.get_or_create(domain=settings.BASE_DOMAIN, defaults={"tenant": public})
     return public
+
+
+def ecosystem_list_request(*, email: str, language: str, ip: str | None = None) -> None:
+    """Someone asks which ecosystems `email` has an account in: a worker mails
+    the list to that address (nothing if there is none), in `language`.
+
+    The caller learns nothing either way: the lookup runs after the answer, in
+    a Celery task, so neither the answer nor its timing depends on it.
+    Throttled per client address and per email (ECOSYSTEM_FINDER_RATES), so
+    the form can neither probe addresses in bulk nor flood one mailbox.
+    """
+    email = email.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise FieldErrors({"email": [_("Enter a valid email address.")]}) from None
+    rates = settings.ECOSYSTEM_FINDER_RATES
+    if rate_limit_exceeded(scope="finder-ip", ident=ip or "", rate=rates["ip"]) or rate_limit_exceeded(
+        scope="finder-email", ident=email, rate=rates["email"]
+    ):
+        raise RateLimited(_("Too many requests. Try again in an hour."))
+    transaction.on_commit(lambda: send_ecosystem_list.delay(email, language))
