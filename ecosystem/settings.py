@@ -201,6 +201,9 @@ ECOSYSTEM_FINDER_RATES = {"ip": "10/hour", "email": "3/hour"}
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Each language's own date formats (23 Nov 2026 / 23/11/2026) on pages and in
+# mails; the API stays ISO 8601 (DRF's default).
+FORMAT_MODULE_PATH = ["ecosystem.formats"]
 USE_I18N = True
 TIME_ZONE = "Europe/Paris"
 USE_TZ = True
