@@ -9,8 +9,9 @@ from django.test import Client
 from django_tenants.utils import schema_context
 
 from ecosystem.accounts.models import User
+from ecosystem.core.errors import FieldErrors
 from ecosystem.core.ratelimit import rate_limit_exceeded
-from ecosystem.tenancy.services import orchestrator_suspend
+from ecosystem.tenancy.services import ecosystem_list_request, orchestrator_suspend
 from partners.models import Partner
 from tests.conftest import flash_messages, make_user
 
@@ -193,4 +194,12 @@ def test_the_lookup_needs_no_user_of_the_public_schema(tenants, find, mailoutbox
 
     find("operator@symbiose.test")
 
+    assert mailoutbox == []
+
+
+def test_the_service_checks_the_address_itself(tenants, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(FieldErrors) as refused:
+        ecosystem_list_request(email="not-an-email", language="en", ip="10.0.0.1")
+
+    assert refused.value.errors == {"email": ["Enter a valid email address."]}
     assert mailoutbox == []
