@@ -178,6 +178,9 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
+# How long the single-use link that signs a new orchestrator admin in on their
+# tenant's host, right after sign-up on the public host, is accepted.
+SIGN_IN_HANDOVER_SECONDS = 120
 # Default for new tenants; each orchestrator sets its own in its ecosystem profile.
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)
 AGREEMENT_EXPIRING_DAYS = env.int("AGREEMENT_EXPIRING_DAYS", default=30)
@@ -199,12 +202,18 @@ AXES_LOCKOUT_CALLABLE = "ecosystem.accounts.views.locked_out"
 AXES_DISABLE_ACCESS_LOG = True
 AXES_CLIENT_IP_CALLABLE = "ecosystem.core.network.client_ip"
 AXES_VERBOSE = False
+# "Find my ecosystem" on the public landing page: requests per client address
+# and per email (DRF's rate notation, like the sign-up API's throttle).
+ECOSYSTEM_FINDER_RATES = {"ip": "10/hour", "email": "3/hour"}
 
 # --- Internationalisation ---------------------------------------------------
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Each language's own date formats (23 Nov 2026 / 23/11/2026) on pages and in
+# mails; the API stays ISO 8601 (DRF's default).
+FORMAT_MODULE_PATH = ["ecosystem.formats"]
 USE_I18N = True
 TIME_ZONE = "Europe/Paris"
 USE_TZ = True

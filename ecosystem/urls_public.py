@@ -23,6 +23,7 @@ api_urlpatterns = [
 urlpatterns = [
     path("", tenancy_views.landing, name="landing"),
     path("signup/", tenancy_views.signup, name="signup"),
+    path("find/", tenancy_views.ecosystem_finder, name="ecosystem_finder"),
     path("admin/", admin.site.urls),
     path("api/", include((api_urlpatterns, "api"))),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,8 +1,11 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from ecosystem.core.roles import STAFF, Role
+
+from .services import PartnerAccessSuspended, user_sign_in_check
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -14,6 +17,14 @@ class EmailAuthenticationForm(AuthenticationForm):
 
     def clean_username(self):
         return self.cleaned_data["username"].strip().lower()
+
+    def confirm_login_allowed(self, user) -> None:
+        """Runs only once the password was found right (see `AccountBackend`)."""
+        super().confirm_login_allowed(user)
+        try:
+            user_sign_in_check(user=user, ip=self.request.META.get("REMOTE_ADDR") if self.request else None)
+        except PartnerAccessSuspended as refusal:
+            raise ValidationError(refusal.message, code=refusal.code) from None
 
 
 STAFF_ROLE_CHOICES = [(r.value, r.label) for r in Role if r in STAFF]

@@ -11,11 +11,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
+from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
@@ -25,6 +28,7 @@ from ecosystem.core.errors import ApplicationError, Conflict, FieldErrors, NotAl
 from ecosystem.core.roles import ADMINS, MANAGERS, STAFF, Role, require_role
 from ecosystem.core.selectors import tenant_settings
 
+from .backends import partner_access_suspended, user_may_sign_in
 from .models import EMAIL_TAKEN, INVITATION_PENDING, Invitation, User, hash_token
 from .selectors import people_known_to
 from .sessions import user_end_sessions
@@ -43,6 +47,16 @@ def locked_out_message() -> str:
 class BadCredentials(ApplicationError):
     status_code = 400
     code = "invalid_credentials"
+
+
+class PartnerAccessSuspended(ApplicationError):
+    status_code = 403
+    code = "partner_suspended"
+
+
+class HandoverRefused(ApplicationError):
+    status_code = 400
+    code = "handover_invalid"
 
 
 @dataclass(frozen=True)
@@ -328,6 +342,26 @@ def user_reactivate(*, actor: User, user: User, ip: str | None = None) -> User:
     return user
 
 
+def user_sign_in_check(*, user: User, ip: str | None = None) -> None:
+    """Refuse, saying why, a user whose password was right but whose partner
+    organisation is suspended or has exited; the refusal is audited.
+
+    Only ever called after a correct password: a wrong one gets the generic
+    message, so the reason reveals nothing to someone guessing accounts.
+    """
+    if partner_access_suspended(user):
+        audit_record(
+            actor=user,
+            action="auth.login_refused",
+            target=user.partner,
+            after={"email": user.email, "reason": PartnerAccessSuspended.code},
+            ip=ip,
+        )
+        raise PartnerAccessSuspended(
+            _("Your organisation's access to this ecosystem is suspended. Contact the ecosystem's administrators.")
+        )
+
+
 def token_issue(*, request, email: str, password: str) -> Token:
     """The API token of the user with these credentials. A locked-out email and
     IP never get here: django-axes' middleware answers with `views.locked_out`."""
@@ -335,5 +369,52 @@ def token_issue(*, request, email: str, password: str) -> Token:
     user = authenticate(request, username=email, password=password)
     if user is None:
         raise BadCredentials(_("Email or password is incorrect."))
+    user_sign_in_check(user=user, ip=request.META.get("REMOTE_ADDR"))
     token, _created = Token.objects.get_or_create(user=user)
     return token
+
+
+HANDOVER_SALT = "ecosystem.accounts.sign_in_handover"
+
+
+def sign_in_handover_issue(*, schema_name: str, user: User) -> str:
+    """A signed token that signs `user` in on the host of tenant `schema_name`:
+    from the public host, where the sign-up happened, to the new tenant's own.
+
+    It names the tenant and the user, carries a random nonce (redeeming it
+    records the nonce: single use) and is accepted for
+    SIGN_IN_HANDOVER_SECONDS. Needs no particular schema.
+    """
+    payload = {"t": schema_name, "u": user.pk, "n": secrets.token_urlsafe(16)}
+    return signing.dumps(payload, salt=HANDOVER_SALT)
+
+
+def sign_in_handover_redeem(*, token: str) -> User:
+    """The user a handover token signs in on this tenant's host, once.
+
+    Refuses (HandoverRefused, nothing recorded) a tampered token, one issued
+    for another tenant, an expired one, one already redeemed, and a user who
+    may not sign in. The nonce is recorded in the cache under this tenant's key
+    prefix with an atomic add, so two requests racing with the same token
+    cannot both succeed. Needs the tenant's schema.
+    """
+    lifetime = settings.SIGN_IN_HANDOVER_SECONDS
+    refused = _(
+        "This sign-in link no longer works: it can be used once, within a few minutes. "
+        "Sign in with your email and password."
+    )
+    try:
+        payload = signing.loads(token, salt=HANDOVER_SALT, max_age=lifetime)
+    except signing.SignatureExpired:
+        raise HandoverRefused(refused, code="handover_expired") from None
+    except signing.BadSignature:
+        raise HandoverRefused(refused) from None
+    if payload["t"] != connection.schema_name:
+        raise HandoverRefused(refused)
+    # Kept a little longer than the token lives, so it cannot outlive the record.
+    if not cache.add(f"sign-in-handover:{payload['n']}", True, timeout=lifetime + 60):
+        raise HandoverRefused(refused, code="handover_used")
+    user = User.objects.select_related("partner").filter(pk=payload["u"]).first()
+    if user is None or not user_may_sign_in(user):
+        raise HandoverRefused(refused)
+    return user

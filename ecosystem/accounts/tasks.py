@@ -20,7 +20,7 @@ def send_invitation_email(invitation_id: int, token: str, language: str | None =
     Idempotent enough: a second run mails the same, still valid, link again.
     Returns the address mailed, or "" when the invitation is no longer pending.
     """
-    invitation = Invitation.objects.filter(pk=invitation_id).select_related("invited_by").first()
+    invitation = Invitation.objects.filter(pk=invitation_id).select_related("invited_by", "partner").first()
     if invitation is None or invitation.state != Invitation.State.PENDING:
         return ""
     link = site_url(reverse("invitation_accept", args=[token]))

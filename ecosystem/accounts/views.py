@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from ecosystem.core.errors import ApplicationError, FieldErrors
 from ecosystem.core.links import site_url
@@ -25,6 +26,18 @@ class LoginView(auth_views.LoginView):
 
     def get_initial(self):
         return {"username": self.request.GET.get("email", "")}
+
+
+@require_GET
+def sign_in_handover(request: HttpRequest, token: str) -> HttpResponse:
+    """Lands a person handed over from the public host (after sign-up) signed in on the dashboard."""
+    try:
+        user = services.sign_in_handover_redeem(token=token)
+    except services.HandoverRefused as refusal:
+        messages.error(request, refusal.message)
+        return redirect("accounts:login")
+    login(request, user, backend="ecosystem.accounts.backends.AccountBackend")
+    return redirect("core:dashboard")
 
 
 class PasswordResetView(auth_views.PasswordResetView):

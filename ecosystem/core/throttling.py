@@ -8,6 +8,8 @@ many arrive at once, at most `limit` are counted within the window.
 
 from __future__ import annotations
 
+import hashlib
+
 from django.core.cache import cache
 from rest_framework import status
 
@@ -34,10 +36,11 @@ def parse_rate(rate: str) -> tuple[int, int]:
 
 
 def within_rate(*, scope: str, client: str | None, rate: str) -> bool:
-    """Count one request of `scope` from `client`; whether it is within `rate`.
-    The counter is under the current schema's cache prefix."""
+    """Count one request of `scope` from `client` (an address, an email…);
+    whether it is within `rate`. The counter is under the current schema's
+    cache prefix, and the client is hashed: no email lands in a key."""
     limit, window = parse_rate(rate)
-    key = f"rate:{scope}:{client or 'unknown'}"
+    key = f"rate:{scope}:{hashlib.sha256((client or 'unknown').encode()).hexdigest()[:32]}"
     cache.add(key, 0, timeout=window)
     try:
         count = cache.incr(key)

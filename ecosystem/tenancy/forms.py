@@ -16,3 +16,11 @@ class SignupForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
+
+
+class EcosystemFinderForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Your email"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )

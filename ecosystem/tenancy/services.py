@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from ecosystem.accounts.models import User
+from ecosystem.accounts.services import sign_in_handover_issue
 from ecosystem.core.audit import audit_record
 from ecosystem.core.errors import Conflict, FieldErrors
 from ecosystem.core.roles import Role
@@ -20,6 +21,7 @@ from ecosystem.core.throttling import RateLimited, parse_rate, within_rate
 
 from .middleware import forget_tenants
 from .models import Domain, Orchestrator
+from .tasks import send_ecosystem_list
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
 SLUG_MIN, SLUG_MAX = 3, 40
@@ -119,6 +121,14 @@ def orchestrator_signup(
     return orchestrator
 
 
+def orchestrator_admin_handover(*, orchestrator: Orchestrator, email: str) -> str:
+    """A single-use, short-lived token that signs the admin who just signed
+    `orchestrator` up in on its own host (`accounts:sign_in_handover`)."""
+    with schema_context(orchestrator.schema_name):
+        admin = User.objects.get(email=email.strip().lower(), role=Role.ADMIN)
+    return sign_in_handover_issue(schema_name=orchestrator.schema_name, user=admin)
+
+
 def _status_change(*, orchestrator: Orchestrator, status: str, reason: str, operator_email: str) -> Orchestrator:
     if orchestrator.schema_name == get_public_schema_name():
         raise Conflict(_("The public schema is not an orchestrator."))
@@ -178,3 +188,25 @@ def public_tenant_ensure() -> Orchestrator:
     # django-tenants makes a tenant's only domain its primary one.
     Domain.objects.get_or_create(domain=settings.BASE_DOMAIN, defaults={"tenant": public})
     return public
+
+
+def ecosystem_list_request(*, email: str, language: str, ip: str | None = None) -> None:
+    """Someone asks which ecosystems `email` has an account in: a worker mails
+    the list to that address (nothing if there is none), in `language`.
+
+    The caller learns nothing either way: the lookup runs after the answer, in
+    a Celery task, so neither the answer nor its timing depends on it.
+    Throttled per client address and per email (ECOSYSTEM_FINDER_RATES), so
+    the form can neither probe addresses in bulk nor flood one mailbox.
+    """
+    email = email.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise FieldErrors({"email": [_("Enter a valid email address.")]}) from None
+    rates = settings.ECOSYSTEM_FINDER_RATES
+    by_ip = within_rate(scope="finder-ip", client=ip, rate=rates["ip"])
+    if not (by_ip and within_rate(scope="finder-email", client=email, rate=rates["email"])):
+        retry_after = max(parse_rate(rates["ip"])[1], parse_rate(rates["email"])[1])
+        raise RateLimited(_("Too many requests. Try again in an hour."), retry_after=retry_after)
+    transaction.on_commit(lambda: send_ecosystem_list.delay(email, language))

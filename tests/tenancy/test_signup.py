@@ -1,6 +1,10 @@
+import re
+from urllib.parse import urlsplit
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.test import Client
 from django_tenants.utils import schema_context
 
 from ecosystem.accounts.models import Role, User
@@ -20,13 +24,13 @@ def footprint() -> tuple[int, int, int]:
     return schemas, Orchestrator.objects.count(), Domain.objects.count()
 
 
-def test_signup_page_creates_a_working_tenant_and_sends_to_its_login(public_client):
+def test_signup_page_creates_a_working_tenant_and_hands_the_admin_over_signed_in(public_client):
     before = footprint()
 
     response = public_client.post("/signup/", {**VALID, "full_name": "Gaia Founder"})
 
     assert response.status_code == 302
-    assert response["Location"] == "http://gamma.localhost/accounts/login/?email=founder%40gamma.test&welcome=1"
+    assert re.fullmatch(r"http://gamma\.localhost/accounts/handover/[\w:.-]+/", response["Location"])
     assert footprint() == (before[0] + 1, before[1] + 1, before[2] + 1)
     gamma = Orchestrator.objects.get(slug="gamma")
     assert (gamma.name, gamma.schema_name, gamma.get_primary_domain().domain) == (
@@ -40,12 +44,11 @@ def test_signup_page_creates_a_working_tenant_and_sends_to_its_login(public_clie
             "Gaia Founder",
         )
         assert AuditEvent.objects.get().action == "orchestrator.created"
-    login = public_client.post(
-        "/accounts/login/",
-        {"username": "founder@gamma.test", "password": PASSWORD},
-        HTTP_HOST="gamma.localhost",
-    )
-    assert (login.status_code, login["Location"]) == (302, "/")
+    browser = Client(HTTP_HOST="gamma.localhost")
+    landed = browser.get(urlsplit(response["Location"]).path, follow=True)
+    assert landed.redirect_chain == [("/", 302)]
+    assert "Welcome, Gaia. This is the Gamma Care ecosystem." in landed.content.decode()
+    assert int(browser.session["_auth_user_id"]) == admin.pk
 
 
 def test_signup_api_returns_201_and_the_tenant_url(public_client):
