@@ -148,3 +148,14 @@ def test_an_agreement_document_is_stored_byte_for_byte(cast):
 
     with Agreement.objects.get(pk=agreement.pk).document.open("rb") as stored:
         assert stored.read() == content
+
+
+def test_another_participants_page_shows_a_partner_user_none_of_its_agreements(cast):
+    Agreement.objects.create(partner=cast["finamed"], kind="nda", reference="SECRET", signed_on=timezone.localdate())
+
+    seen = partner_detail(cast["finamed"].pk, viewer=cast["sam"])
+
+    assert list(seen.agreements.all()) == []
+    assert [a.reference for a in partner_detail(cast["finamed"].pk, viewer=cast["manager"]).agreements.all()] == [
+        "SECRET"
+    ]
