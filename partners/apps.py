@@ -6,3 +6,8 @@ class PartnersConfig(AppConfig):
     name = "partners"
     label = "partners"
     verbose_name = _("Partners")
+
+    def ready(self) -> None:
+        from . import audit_actions  # the models are loaded only now
+
+        audit_actions.register()

@@ -15,6 +15,7 @@ from ecosystem.accounts import services as accounts_services
 from ecosystem.accounts.forms import AcceptInvitationForm
 from ecosystem.accounts.models import Invitation
 from ecosystem.core.audit import audit_events_for
+from ecosystem.core.audit_text import describe_events
 from ecosystem.core.errors import ApplicationError, FieldErrors
 from ecosystem.core.roles import ADMINS, MANAGERS, STAFF, has_role
 from ecosystem.core.selectors import tenant_settings
@@ -150,7 +151,7 @@ def _detail_page(
         "agreement_state": selectors.horizon_state(partner.agreement_horizon),
         "users": selectors.partner_users(partner),
         "invitations": selectors.partner_invitations(partner, viewer=request.user),
-        "events": audit_events_for(partner)[:50],
+        "history": describe_events(audit_events_for(partner)[:50]),
         "can_manage": has_role(request.user, MANAGERS) and not partner.has_exited,
         "lifecycle_forms": lifecycle_forms,
         "agreement_form": agreement_form or AgreementForm(),
