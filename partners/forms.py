@@ -60,6 +60,7 @@ class LifecycleForm(forms.Form):
 
     explanation: StrOrPromise = ""
     submit_label: StrOrPromise = ""
+    done: StrOrPromise = ""  # the message once done, with %(name)s
     danger = False
 
     def __init__(self, action: str, *args: Any, **kwargs: Any) -> None:
@@ -74,27 +75,31 @@ def _reason_field(label: StrOrPromise) -> forms.CharField:
 
 
 class ActivateForm(LifecycleForm):
-    explanation = _("The partner takes full part in the ecosystem.")
+    explanation = _("Activating lets the partner take full part in the ecosystem.")
     submit_label = _("Activate")
+    done = _("%(name)s is now active.")
 
 
 class ReactivateForm(LifecycleForm):
     """`activate`, from suspended."""
 
-    explanation = _("Its users can sign in again; their old sessions and API tokens stay ended.")
+    explanation = _("Reactivating lets its users sign in again; their old sessions and API tokens stay ended.")
     submit_label = _("Reactivate")
+    done = _("%(name)s is active again.")
 
 
 class SuspendForm(LifecycleForm):
-    explanation = _("Its users are signed out at once and cannot sign in until it is reactivated.")
+    explanation = _("Suspending signs its users out at once; they cannot sign in until it is reactivated.")
     submit_label = _("Suspend")
+    done = _("%(name)s is now suspended.")
     danger = True
     reason = _reason_field(_("Reason for the suspension"))
 
 
 class ExitForm(LifecycleForm):
-    explanation = _("For good: its users lose access and its page becomes read-only. This cannot be undone.")
+    explanation = _("An exit is for good: its users lose access and its page becomes read-only.")
     submit_label = _("Exit the ecosystem")
+    done = _("%(name)s has left the ecosystem.")
     danger = True
     reason = _reason_field(_("Reason for the exit"))
     confirm = forms.BooleanField(

@@ -175,8 +175,7 @@ def partner_lifecycle(request: HttpRequest, pk: int, change: str) -> HttpRespons
                 actor=request.user, partner=partner, action=change, reason=form.cleaned_data.get("reason", ""),
                 ip=client_ip(request),
             )  # fmt: skip
-            status = updated.get_status_display().lower()
-            messages.success(request, _("%(name)s is now %(status)s.") % {"name": updated.name, "status": status})
+            messages.success(request, str(form.done) % {"name": updated.name})
             return redirect("partners:detail", pk=pk)
     except FieldErrors as error:
         form_errors_from(form, error)

@@ -10,7 +10,7 @@ from ecosystem.core.audit_text import describe_events
 from ecosystem.core.services import tenant_settings_update
 from ecosystem.tenancy.services import orchestrator_reactivate, orchestrator_suspend
 from partners import services as partner_services
-from tests.conftest import make_user
+from tests.conftest import french, make_user
 from tests.partners.conftest import PartnerFactory
 
 
@@ -43,8 +43,8 @@ def test_an_action_nobody_registered_reads_as_a_generic_sentence(alpha, alpha_ad
         ),
     ]
     assert in_french[1][1:] == (
-        "Le système a enregistré « robot.calibrated » sur Medisol.",
-        ["Checked : oui", "Dose limit : 1 → 2", "Gone : x → —"],
+        french("Le système a enregistré « robot.calibrated » sur Medisol."),
+        [french("Checked : oui"), french("Dose limit : 1 → 2"), french("Gone : x → —")],
     )
 
 
@@ -111,7 +111,7 @@ def test_a_resent_invitation_shows_its_new_expiry_in_the_readers_format(alpha, a
         [f"Link valid until: {date_format(before, short)} → {date_format(after, short)}"],
     )
     assert in_french[0][2] == [
-        f"Lien valable jusqu'au : {before:%d/%m/%Y %H:%M} → {after:%d/%m/%Y %H:%M}"  # French: day first, 24 h
+        french(f"Lien valable jusqu'au : {before:%d/%m/%Y %H:%M} → {after:%d/%m/%Y %H:%M}")  # day first, 24 h
     ]
 
 

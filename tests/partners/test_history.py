@@ -9,7 +9,7 @@ from ecosystem.accounts import services as accounts_services
 from ecosystem.core.audit import audit_record
 from partners import services
 from partners.models import Partner, Tier
-from tests.conftest import login, make_user
+from tests.conftest import french, login, make_user
 
 
 @pytest.fixture
@@ -46,6 +46,10 @@ def _history(response) -> list[tuple[str, list[str]]]:
     return [(item.sentence, item.details) for item in response.context["history"]]
 
 
+def french_history(history: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
+    return [(french(sentence), [french(line) for line in details]) for sentence, details in history]
+
+
 def test_the_history_tells_each_event_in_english(alpha, alpha_client, cast, marc, lumen):
     response = login(alpha_client, alpha, marc).get(f"/partners/{lumen.pk}/")
 
@@ -75,21 +79,23 @@ def test_the_history_tells_each_event_in_french(alpha, alpha_client, cast, marc,
 
     response = login(alpha_client, alpha, marc).get(f"/partners/{lumen.pk}/")
 
-    assert _history(response) == [
-        ("Marc Manager a invité lea@lumen.test.", ["Rôle : Membre partenaire"]),
-        (
-            "Marc Manager a ajouté un accord avec Lumen Devices.",
-            ["Type : Accord de confidentialité", "Référence : N-1", "Signé le : 05/01/2026"],
-        ),
-        ("Marc Manager a activé Lumen Devices.", []),
-        ("Marc Manager a suspendu Lumen Devices.", ["Motif : Late deliveries"]),
-        ("admin@alpha.test a activé Lumen Devices.", []),
-        ("Marc Manager a modifié Lumen Devices.", ["Nom : Lumen → Lumen Devices", "Niveau : Gold → Silver"]),
-        (
-            "Marc Manager a ajouté le partenaire Lumen.",
-            ["Nom : Lumen", "Rôle : Fournisseur", "Niveau : Gold", "Pays : FR", "Concurrents : Medisol"],
-        ),
-    ]
+    assert _history(response) == french_history(
+        [
+            ("Marc Manager a invité lea@lumen.test.", ["Rôle : Membre partenaire"]),
+            (
+                "Marc Manager a ajouté un accord avec Lumen Devices.",
+                ["Type : Accord de confidentialité", "Référence : N-1", "Signé le : 05/01/2026"],
+            ),
+            ("Marc Manager a activé Lumen Devices.", []),
+            ("Marc Manager a suspendu Lumen Devices.", ["Motif : Late deliveries"]),
+            ("admin@alpha.test a activé Lumen Devices.", []),
+            ("Marc Manager a modifié Lumen Devices.", ["Nom : Lumen → Lumen Devices", "Niveau : Gold → Silver"]),
+            (
+                "Marc Manager a ajouté le partenaire Lumen.",
+                ["Nom : Lumen", "Rôle : Fournisseur", "Niveau : Gold", "Pays : FR", "Concurrents : Medisol"],
+            ),
+        ]
+    )
 
 
 def test_an_exit_and_a_competitor_change_read_as_names(alpha, alpha_client, cast, marc):

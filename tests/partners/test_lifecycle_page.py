@@ -12,7 +12,7 @@ from ecosystem.core.errors import Conflict
 from partners import services
 from partners.forms import LIFECYCLE_FORMS
 from partners.models import Agreement, Partner
-from tests.conftest import audit_actions, flash_messages, login
+from tests.conftest import audit_actions, flash_messages, french, login
 from tests.partners.conftest import api
 
 REASON_REQUIRED = "Give a reason: the partner and the audit trail keep it."
@@ -55,7 +55,7 @@ def test_the_panel_offers_one_form_per_action_open_to_the_partner(manager, cast,
     assert list(_forms(response)) == actions
     page = response.content.decode()
     for action, button in zip(actions, buttons, strict=True):
-        assert f'action="/partners/{carevia.pk}/{action}/" id="lifecycle-{action}"' in page
+        assert f'action="/partners/{carevia.pk}/{action}/#lifecycle-{action}" id="lifecycle-{action}"' in page
         assert f'aria-describedby="{action}-explanation">{button}</button>' in page
     if "exit" in actions:
         assert 'name="confirm"' in page and 'id="exit-confirm"' in page
@@ -121,7 +121,7 @@ def test_a_confirmed_exit_leaves_a_read_only_page(manager, cast, alpha):
     page = manager.get(f"/partners/{carevia.pk}/")
 
     assert response.status_code == 302
-    assert flash_messages(response) == ["Carevia is now exited."]
+    assert flash_messages(response) == ["Carevia has left the ecosystem."]
     carevia.refresh_from_db()
     assert (carevia.status, carevia.status_reason) == ("exited", "Left the market")
     html = page.content.decode()
@@ -145,7 +145,7 @@ def test_a_suspended_partner_is_reactivated(manager, cast):
     response = manager.post(f"/partners/{carevia.pk}/activate/", {})
 
     assert response.status_code == 302
-    assert flash_messages(response) == ["Carevia is now active."]
+    assert flash_messages(response) == ["Carevia is active again."]
     carevia.refresh_from_db()
     assert (carevia.status, carevia.status_reason) == ("active", "")
 
@@ -209,9 +209,8 @@ def test_the_service_refuses_an_agreement_with_an_exited_partner(cast):
 
     assert refused.value.message == "Carevia has left the ecosystem: it cannot receive new agreements."
     assert refused.value.code == "partner_exited"
-    assert (
-        in_french.value.message
-        == "Carevia a quitté l'écosystème : ce partenaire ne peut plus recevoir de nouveaux accords."
+    assert in_french.value.message == french(
+        "Carevia a quitté l'écosystème : ce partenaire ne peut plus recevoir de nouveaux accords."
     )
     assert not Agreement.objects.exists()
     assert audit_actions() == before
@@ -231,8 +230,8 @@ def test_the_service_refuses_an_invitation_into_an_exited_partner(cast):
 
     assert refused.value.message == "Carevia has left the ecosystem: it cannot receive invitations."
     assert refused.value.code == "partner_exited"
-    assert (
-        in_french.value.message == "Carevia a quitté l'écosystème : ce partenaire ne peut plus recevoir d'invitations."
+    assert in_french.value.message == french(
+        "Carevia a quitté l'écosystème : ce partenaire ne peut plus recevoir d'invitations."
     )
     assert not Invitation.objects.exists()
 
@@ -288,3 +287,16 @@ def test_the_page_refuses_the_same_when_posted_anyway(manager, cast):
         "Carevia has left the ecosystem: it cannot receive invitations."
     ]
     assert not Agreement.objects.exists() and not Invitation.objects.exists()
+
+
+def test_the_panel_speaks_french(manager, cast):
+    manager.cookies["django_language"] = "fr"
+    carevia = _set_status(cast["carevia"], "suspended", "Audit")
+
+    response = manager.post(f"/partners/{carevia.pk}/exit/", {"reason": "Rachat"})
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Cochez la case pour confirmer la sortie.</p>" in page
+    assert ">Réactiver</button>" in page and ">Sortir de l&#x27;écosystème</button>" in page
+    assert "Je confirme que ce partenaire quitte définitivement l&#x27;écosystème." in page
