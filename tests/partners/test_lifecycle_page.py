@@ -8,7 +8,7 @@ from django.utils import translation
 
 from ecosystem.accounts import services as accounts_services
 from ecosystem.accounts.models import Invitation
-from ecosystem.core.errors import Conflict
+from ecosystem.core.errors import Conflict, FieldErrors
 from partners import services
 from partners.forms import LIFECYCLE_FORMS
 from partners.models import Agreement, Partner
@@ -300,3 +300,16 @@ def test_the_panel_speaks_french(manager, cast):
     assert "Cochez la case pour confirmer la sortie.</p>" in page
     assert ">Réactiver</button>" in page and ">Sortir de l&#x27;écosystème</button>" in page
     assert "Je confirme que ce partenaire quitte définitivement l&#x27;écosystème." in page
+
+
+def test_the_check_refuses_an_unknown_action_and_a_move_the_status_forbids(cast):
+    exited = _set_status(cast["carevia"], "exited", "Left")
+
+    with pytest.raises(FieldErrors) as unknown:
+        services.partner_lifecycle_check(partner=cast["medisol"], action="archive")
+    with pytest.raises(Conflict) as forbidden:
+        services.partner_lifecycle_check(partner=exited, action="activate")
+
+    assert unknown.value.errors == {"action": ["Unknown action."]}
+    assert forbidden.value.message == "A partner cannot go from exited to active."
+    assert services.partner_lifecycle_actions(exited) == []
