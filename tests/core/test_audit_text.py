@@ -152,3 +152,11 @@ def test_long_texts_are_shortened(alpha, alpha_admin):
     (detail,) = describe_events(audit_events_for(partner))[0].details
 
     assert detail == "Description: " + "x" * 79 + "…"
+
+
+def test_a_word_the_event_lacks_reads_as_a_dash(alpha, alpha_admin):
+    audit_record(actor=alpha_admin, action="invitation.created", after={"role": "reviewer"})
+
+    assert _told(_latest(alpha_admin)) == [
+        ("admin@alpha.test", "admin@alpha.test invited —.", ["Role: Governance reviewer"])
+    ]
