@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from ecosystem.core.audit import audit_events_visible_to
+from ecosystem.core.audit_text import describe_events
 from ecosystem.core.roles import REVIEWERS
 from ecosystem.core.views import role_required
 
@@ -23,5 +24,5 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"filter": found, "page": page, "query": query.urlencode()}
+    context = {"filter": found, "page": page, "events": describe_events(page.object_list), "query": query.urlencode()}
     return render(request, "governance/audit.html", context, status=200 if found.is_valid() else 400)

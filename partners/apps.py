@@ -8,6 +8,10 @@ class PartnersConfig(AppConfig):
     verbose_name = _("Partners")
 
     def ready(self) -> None:
+        from . import audit_actions  # the models are loaded only now
+
+        audit_actions.register()
+
         from . import dashboard
 
         dashboard.register()

@@ -1,12 +1,19 @@
 """Forms render the pages and shape input; the rules are in services/validation."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from django import forms
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from ecosystem.core.roles import PARTNER_USERS, Role
 
-from .models import Agreement, ParticipantRole, Tier
-from .validation import MAX_REASON_LENGTH
+from .models import Agreement, ParticipantRole, Partner, Tier
+from .validation import MAX_REASON_LENGTH, REASON_REQUIRED
+
+StrOrPromise = str | Promise
 
 
 class PartnerForm(forms.Form):
@@ -46,10 +53,71 @@ class PartnerProfileForm(forms.Form):
     contact_phone = forms.CharField(label=_("Contact phone"), required=False)
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=MAX_REASON_LENGTH
+class LifecycleForm(forms.Form):
+    """One lifecycle action of the partner page (`services.LIFECYCLE_ACTIONS`), with
+    the fields that action needs. Its ids carry the action's name, so that the
+    page's several forms never share an id."""
+
+    explanation: StrOrPromise = ""
+    submit_label: StrOrPromise = ""
+    done: StrOrPromise = ""  # the message once done, with %(name)s
+    danger = False
+
+    def __init__(self, action: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, auto_id=f"{action}-%s", **kwargs)
+        self.action = action
+
+
+def _reason_field(label: StrOrPromise) -> forms.CharField:
+    return forms.CharField(
+        label=label, widget=forms.Textarea(attrs={"rows": 2}), max_length=MAX_REASON_LENGTH,
+        error_messages={"required": REASON_REQUIRED},
+    )  # fmt: skip
+
+
+class ActivateForm(LifecycleForm):
+    explanation = _("Activating lets the partner take full part in the ecosystem.")
+    submit_label = _("Activate")
+    done = _("%(name)s is now active.")
+
+
+class ReactivateForm(LifecycleForm):
+    """`activate`, from suspended."""
+
+    explanation = _("Reactivating lets its users sign in again; their old sessions and API tokens stay ended.")
+    submit_label = _("Reactivate")
+    done = _("%(name)s is active again.")
+
+
+class SuspendForm(LifecycleForm):
+    explanation = _("Suspending signs its users out at once; they cannot sign in until it is reactivated.")
+    submit_label = _("Suspend")
+    done = _("%(name)s is now suspended.")
+    danger = True
+    reason = _reason_field(_("Reason for the suspension"))
+
+
+class ExitForm(LifecycleForm):
+    explanation = _("An exit is for good: its users lose access and its page becomes read-only.")
+    submit_label = _("Exit the ecosystem")
+    done = _("%(name)s has left the ecosystem.")
+    danger = True
+    reason = _reason_field(_("Reason for the exit"))
+    confirm = forms.BooleanField(
+        label=_("I confirm that this partner leaves the ecosystem for good."),
+        error_messages={"required": _("Tick the box to confirm the exit.")},
     )
+
+
+# One form per name of `services.LIFECYCLE_ACTIONS`.
+LIFECYCLE_FORMS: dict[str, type[LifecycleForm]] = {"activate": ActivateForm, "suspend": SuspendForm, "exit": ExitForm}
+
+
+def lifecycle_form(action: str, *, partner: Partner, data: Any = None) -> LifecycleForm:
+    """The form of one lifecycle action for `partner` (bound when `data` is given)."""
+    if action == "activate" and partner.status == Partner.Status.SUSPENDED:
+        return ReactivateForm(action, data)
+    return LIFECYCLE_FORMS[action](action, data)
 
 
 class AgreementForm(forms.Form):

@@ -131,6 +131,11 @@ class Partner(models.Model):
         """New people may join it (the invitation rules in accounts read this)."""
         return self.status in (self.Status.INVITED, self.Status.ONBOARDING, self.Status.ACTIVE)
 
+    @property
+    def has_exited(self) -> bool:
+        """It left the ecosystem for good: its record is read-only (no agreement, invitation or move)."""
+        return self.status == self.Status.EXITED
+
 
 # `unique=True` on the column: PostgreSQL names the constraint <table>_<column>_key.
 EXTERNAL_ID_TAKEN = unique_rule(

@@ -7,7 +7,8 @@ audit trail with before/after. Needs a tenant schema.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ from .validation import (
     MAX_COMPETITORS,
     MAX_REASON_LENGTH,
     PARTNER_EDITABLE,
+    REASON_REQUIRED,
     STAFF_EDITABLE,
     clean_partner_fields,
     tiers_index,
@@ -171,14 +173,18 @@ def partner_update(*, actor: User, partner: Partner, data: Mapping[str, Any], ip
     return partner
 
 
-def _transition(*, actor: User | None, partner: Partner, to: str, reason: str = "", ip: str | None = None) -> Partner:
-    partner = Partner.objects.select_for_update().get(pk=partner.pk)
+def _check_transition(partner: Partner, to: str) -> None:
     if to not in TRANSITIONS[partner.status]:
         raise Conflict(
             _("A partner cannot go from %(from)s to %(to)s.")
             % {"from": partner.get_status_display().lower(), "to": S(to).label.lower()},
             code="invalid_transition",
         )
+
+
+def _transition(*, actor: User | None, partner: Partner, to: str, reason: str = "", ip: str | None = None) -> Partner:
+    partner = Partner.objects.select_for_update().get(pk=partner.pk)
+    _check_transition(partner, to)
     before = {"status": partner.status, "reason": partner.status_reason}
     partner.status, partner.status_reason = to, reason
     partner.save(update_fields=["status", "status_reason", "updated_at"])
@@ -202,7 +208,7 @@ def partner_activate(*, actor: User, partner: Partner, ip: str | None = None) ->
 def _reason_required(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise FieldErrors({"reason": [_("Give a reason: the partner and the audit trail keep it.")]})
+        raise FieldErrors({"reason": [str(REASON_REQUIRED)]})
     if len(reason) > MAX_REASON_LENGTH:
         raise FieldErrors({"reason": [_("At most %(limit)d characters.") % {"limit": MAX_REASON_LENGTH}]})
     return reason
@@ -220,12 +226,32 @@ def partner_exit(*, actor: User, partner: Partner, reason: str, ip: str | None =
     return _transition(actor=actor, partner=partner, to=S.EXITED, reason=_reason_required(reason), ip=ip)
 
 
-# The lifecycle actions of the page and the API: name -> (service, needs a reason).
-LIFECYCLE_ACTIONS: dict[str, tuple[Any, bool]] = {
-    "activate": (partner_activate, False),
-    "suspend": (partner_suspend, True),
-    "exit": (partner_exit, True),
+@dataclass(frozen=True)
+class LifecycleAction:
+    service: Callable[..., Partner]
+    to: str  # the status it moves the partner to
+    needs_reason: bool
+
+
+# The lifecycle actions of the page and the API, by name, in the page's order.
+LIFECYCLE_ACTIONS: dict[str, LifecycleAction] = {
+    "activate": LifecycleAction(partner_activate, to=S.ACTIVE, needs_reason=False),
+    "suspend": LifecycleAction(partner_suspend, to=S.SUSPENDED, needs_reason=True),
+    "exit": LifecycleAction(partner_exit, to=S.EXITED, needs_reason=True),
 }
+
+
+def partner_lifecycle_actions(partner: Partner) -> list[str]:
+    """The names of the lifecycle actions open to `partner` in its status (none once it exited)."""
+    return [name for name, action in LIFECYCLE_ACTIONS.items() if action.to in TRANSITIONS[partner.status]]
+
+
+def partner_lifecycle_check(*, partner: Partner, action: str) -> None:
+    """Refuse, before any input is read, an action the partner's status does not
+    allow (Conflict) or an unknown one; the action's service checks again under lock."""
+    if action not in LIFECYCLE_ACTIONS:
+        raise FieldErrors({"action": [_("Unknown action.")]})
+    _check_transition(partner, LIFECYCLE_ACTIONS[action].to)
 
 
 def partner_lifecycle_change(
@@ -234,10 +260,10 @@ def partner_lifecycle_change(
     """Run one lifecycle action by its name (`LIFECYCLE_ACTIONS`); unknown names are refused."""
     if action not in LIFECYCLE_ACTIONS:
         raise FieldErrors({"action": [_("Unknown action.")]})
-    service, needs_reason = LIFECYCLE_ACTIONS[action]
-    if needs_reason:
-        return service(actor=actor, partner=partner, reason=reason, ip=ip)
-    return service(actor=actor, partner=partner, ip=ip)
+    chosen = LIFECYCLE_ACTIONS[action]
+    if chosen.needs_reason:
+        return chosen.service(actor=actor, partner=partner, reason=reason, ip=ip)
+    return chosen.service(actor=actor, partner=partner, ip=ip)
 
 
 def partner_start_onboarding(*, actor: User, partner: Partner) -> None:
@@ -282,8 +308,14 @@ def agreement_create(
     ip: str | None = None,
 ) -> Agreement:  # fmt: skip
     require_role(actor, MANAGERS)
-    # Locked, so that concurrent agreements of one partner leave the right horizon.
+    # Locked, so that concurrent agreements of one partner leave the right horizon
+    # (and an exit committed meanwhile is seen).
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
+    if partner.has_exited:
+        raise Conflict(
+            _("%(partner)s has left the ecosystem: it cannot receive new agreements.") % {"partner": partner.name},
+            code="partner_exited",
+        )
     errors: dict[str, list[str]] = {}
     kind = str(data.get("kind") or "")
     if kind not in Agreement.Kind.values:

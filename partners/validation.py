@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import ParticipantRole, Tier
 
@@ -32,6 +33,8 @@ COUNTRY = re.compile(r"^[A-Z]{2}$")
 MAX_TAGS, MAX_TAG_LENGTH = 20, 40
 # A partner's competitors, and the reason given for a suspension or an exit.
 MAX_COMPETITORS, MAX_REASON_LENGTH = 200, 1000
+# Suspending or exiting a partner needs a reason (the services refuse none; the page's forms say it first).
+REASON_REQUIRED = gettext_lazy("Give a reason: the partner and the audit trail keep it.")
 _url = URLValidator(schemes=["http", "https"])
 _email = EmailValidator()
 

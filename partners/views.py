@@ -15,6 +15,7 @@ from ecosystem.accounts import services as accounts_services
 from ecosystem.accounts.forms import AcceptInvitationForm
 from ecosystem.accounts.models import Invitation
 from ecosystem.core.audit import audit_events_for
+from ecosystem.core.audit_text import describe_events
 from ecosystem.core.errors import ApplicationError, FieldErrors
 from ecosystem.core.roles import ADMINS, MANAGERS, STAFF, has_role
 from ecosystem.core.selectors import tenant_settings
@@ -25,10 +26,11 @@ from .forms import (
     AgreementForm,
     EcosystemProfileForm,
     ImportForm,
+    LifecycleForm,
     PartnerForm,
     PartnerInvitationForm,
-    ReasonForm,
     TierForm,
+    lifecycle_form,
 )
 from .models import ParticipantRole, Partner, ValueProposition
 
@@ -127,24 +129,33 @@ def _detail_page(
     *,
     agreement_form: AgreementForm | None = None,
     invitation_form: PartnerInvitationForm | None = None,
+    failed_lifecycle_form: LifecycleForm | None = None,
 ) -> HttpResponse:
-    """The partner page; a form that failed comes back bound, with its errors under its fields (400)."""
+    """The partner page; a form that failed comes back bound, with its errors under its fields (400).
+
+    An exited partner's page is read-only: no lifecycle, agreement, invitation or edit form.
+    """
     try:
         partner = selectors.partner_detail(pk, viewer=request.user)
     except Partner.DoesNotExist:
         raise Http404 from None
-    failed = any(form is not None and form.errors for form in (agreement_form, invitation_form))
+    failed = [form for form in (agreement_form, invitation_form, failed_lifecycle_form) if form is not None]
+    lifecycle_forms = [
+        failed_lifecycle_form
+        if failed_lifecycle_form is not None and failed_lifecycle_form.action == action
+        else lifecycle_form(action, partner=partner)
+        for action in services.partner_lifecycle_actions(partner)
+    ]
     context = {
         "partner": partner,
         "agreement_state": selectors.horizon_state(partner.agreement_horizon),
         "users": selectors.partner_users(partner),
         "invitations": selectors.partner_invitations(partner, viewer=request.user),
-        "events": audit_events_for(partner)[:50],
-        "can_manage": has_role(request.user, MANAGERS),
-        "reason_form": ReasonForm(),
+        "history": describe_events(audit_events_for(partner)[:50]),
+        "can_manage": has_role(request.user, MANAGERS) and not partner.has_exited,
+        "lifecycle_forms": lifecycle_forms,
         "agreement_form": agreement_form or AgreementForm(),
         "invitation_form": invitation_form or PartnerInvitationForm(),
-        "transitions": services.TRANSITIONS[partner.status],
     }
     return render(request, "partners/detail.html", context, status=400 if failed else 200)
 
@@ -155,23 +166,23 @@ def partner_lifecycle(request: HttpRequest, pk: int, change: str) -> HttpRespons
     if change not in services.LIFECYCLE_ACTIONS:
         raise Http404
     partner = _visible_partner(request, pk)
-    form = ReasonForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
-        return redirect("partners:detail", pk=pk)
+    form = lifecycle_form(change, partner=partner, data=request.POST)
     try:
-        updated = services.partner_lifecycle_change(
-            actor=request.user, partner=partner, action=change, reason=form.cleaned_data["reason"],
-            ip=client_ip(request),
-        )  # fmt: skip
+        # A page older than the partner's status shows a form that no longer applies: say why.
+        services.partner_lifecycle_check(partner=partner, action=change)
+        if form.is_valid():
+            updated = services.partner_lifecycle_change(
+                actor=request.user, partner=partner, action=change, reason=form.cleaned_data.get("reason", ""),
+                ip=client_ip(request),
+            )  # fmt: skip
+            messages.success(request, str(form.done) % {"name": updated.name})
+            return redirect("partners:detail", pk=pk)
+    except FieldErrors as error:
+        form_errors_from(form, error)
     except ApplicationError as error:
         messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            _("%(name)s is now %(status)s.") % {"name": updated.name, "status": updated.get_status_display().lower()},
-        )
-    return redirect("partners:detail", pk=pk)
+        return redirect("partners:detail", pk=pk)
+    return _detail_page(request, pk, failed_lifecycle_form=form)
 
 
 @require_POST
@@ -187,6 +198,9 @@ def agreement_new(request: HttpRequest, pk: int) -> HttpResponse:
             )  # fmt: skip
         except FieldErrors as error:
             form_errors_from(form, error)
+        except ApplicationError as error:  # the partner has exited: its page offers no form
+            messages.error(request, error.message)
+            return redirect("partners:detail", pk=pk)
         else:
             messages.success(request, _("Agreement added."))
             return redirect("partners:detail", pk=pk)

@@ -144,6 +144,18 @@ def audit_actions() -> list[str]:
     return list(AuditEvent.objects.order_by("id").values_list("action", flat=True))
 
 
+def french(text: str) -> str:
+    """`text` with French typography's no-break spaces (before : ; and inside « »), as the catalogue writes them."""
+    for plain, tied in (
+        (" :", "\N{NO-BREAK SPACE}:"),
+        (" ;", "\N{NO-BREAK SPACE};"),
+        ("« ", "«\N{NO-BREAK SPACE}"),
+        (" »", "\N{NO-BREAK SPACE}»"),
+    ):
+        text = text.replace(plain, tied)
+    return text
+
+
 def flash_messages(response) -> list[str]:
     """The messages a page queued for the next page it redirects to."""
     from django.contrib.messages import get_messages

@@ -8,4 +8,6 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  (auth signals -> audit trail)
+        from . import audit_actions, receivers  # noqa: F401  (receivers: auth signals -> audit trail)
+
+        audit_actions.register()

@@ -71,6 +71,7 @@ class InvitablePartner(Protocol):
     pk: int
     name: str
     accepts_invitations: bool
+    has_exited: bool
 
     def get_status_display(self) -> str: ...
 
@@ -118,6 +119,11 @@ def check_invitation_rights(
             raise NotAllowed(_("You can invite colleagues into your own organisation only."))
     else:
         require_role(actor, MANAGERS)
+    if partner_must_be_open and partner.has_exited:
+        raise Conflict(
+            _("%(partner)s has left the ecosystem: it cannot receive invitations.") % {"partner": partner.name},
+            code="partner_exited",
+        )
     if partner_must_be_open and not partner.accepts_invitations:
         raise Conflict(
             _("%(partner)s is %(status)s: it cannot receive invitations.")

@@ -6,3 +6,8 @@ class TenancyConfig(AppConfig):
     name = "ecosystem.tenancy"
     label = "tenancy"
     verbose_name = _("Tenancy")
+
+    def ready(self) -> None:
+        from . import audit_actions  # the models are loaded only now
+
+        audit_actions.register()

@@ -77,3 +77,39 @@ def test_the_trail_lists_in_a_fixed_number_of_queries(alpha, alpha_client, alpha
         listed = client.get("/api/governance/audit/?action=partner.updated")
 
     assert listed.json()["count"] == 30
+
+
+def test_the_page_tells_events_as_sentences_in_the_readers_language(alpha, alpha_client, alpha_admin, events):
+    client = login(alpha_client, alpha, alpha_admin)
+
+    english = client.get("/governance/audit/?action=partner.")
+    client.cookies["django_language"] = "fr"
+    french = client.get("/governance/audit/?action=partner.")
+
+    assert [e.sentence for e in english.context["events"]] == [
+        "admin@alpha.test suspended Medisol.",
+        "admin@alpha.test added the partner Medisol.",
+    ]
+    assert english.context["events"][1].details == ["Name: Medisol"]
+    assert "<li>Name: Medisol</li>" in english.content.decode()
+    assert [e.sentence for e in french.context["events"]] == [
+        "admin@alpha.test a suspendu Medisol.",
+        "admin@alpha.test a ajouté le partenaire Medisol.",
+    ]
+
+
+def test_the_page_names_ids_in_a_fixed_number_of_queries(alpha, alpha_client, alpha_admin, django_assert_num_queries):
+    partners = PartnerFactory.create_batch(30)
+    for partner in partners:
+        audit_record(
+            actor=alpha_admin, action="partner.updated", target=partner,
+            before={"competitors": []}, after={"competitors": [partners[0].pk]},
+        )  # fmt: skip
+    client = login(alpha_client, alpha, alpha_admin)
+
+    # the host's tenant (2 search_path switches and the domain), session, user, count, page of events, partner names
+    with django_assert_num_queries(8):
+        page = client.get("/governance/audit/?action=partner.updated")
+
+    assert len(page.context["events"]) == 30
+    assert page.context["events"][0].details == [f"Competitors: — → {partners[0].name}"]

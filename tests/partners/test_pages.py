@@ -131,7 +131,11 @@ def test_edit_form_saves_and_detail_shows_the_history(as_user, cast):
 
     page = detail.content.decode()
     assert "Finamed Leasing" in page and "leasing, finance" in page
-    assert "partner.updated" in page and "name: Finamed → Finamed Leasing" in page
+    assert f"{cast['manager'].email} edited Finamed Leasing." in page
+    assert (
+        "<li>Name: Finamed → Finamed Leasing</li>" in page
+        and "<li>Sectors and tags: — → leasing, finance</li>" in page
+    )
 
 
 def test_the_lifecycle_form_refuses_an_over_long_reason(as_user, cast):
