@@ -58,7 +58,7 @@ def test_the_history_tells_each_event_in_english(alpha, alpha_client, cast, marc
         ("Marc Manager invited lea@lumen.test.", ["Role: Partner member"]),
         (
             "Marc Manager added an agreement with Lumen Devices.",
-            ["Kind: Non-disclosure agreement", "Reference: N-1", "Signed on: 01/05/2026"],
+            ["Kind: Non-disclosure agreement", "Reference: N-1", "Signed on: 5 Jan 2026"],
         ),
         ("Marc Manager activated Lumen Devices.", []),
         ("Marc Manager suspended Lumen Devices.", ["Reason: Late deliveries"]),
