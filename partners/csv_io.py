@@ -139,7 +139,7 @@ def partners_import(*, actor: User, upload: UploadedFile, ip: str | None = None)
     require_role(actor, MANAGERS)
     header, rows = _read(upload)
     fields = [c for c in COLUMNS if c in header]
-    tiers = tiers_index(Tier.objects.all(), by="name")
+    tiers = tiers_index(Tier.objects.all(), by_name=True)
     errors: list[dict] = []
     cleaned_rows: list[tuple[int, dict]] = []
     seen: dict[str, int] = {}

@@ -73,7 +73,8 @@ class PartnerFilter(django_filters.FilterSet):
         )
 
     def by_country(self, queryset, name, value):
-        return queryset.filter(country=value.strip().upper()) if value.strip() else queryset
+        # The form field strips the value; a blank one never gets here.
+        return queryset.filter(country=value.upper())
 
     def by_agreement(self, queryset, name, value):
         today = timezone.localdate()

@@ -295,8 +295,7 @@ def _check_document(document: UploadedFile | None) -> list[str]:
         sizes = {"size": filesizeformat(document.size), "limit": filesizeformat(settings.AGREEMENT_DOCUMENT_MAX_BYTES)}
         return [_("The file is %(size)s; the limit is %(limit)s.") % sizes]
     signature = DOCUMENT_TYPES[extension]
-    head = document.read(len(signature))
-    document.seek(0)
+    head = document.read(len(signature))  # saving the file rewinds it (File.chunks)
     if head != signature:
         return [_("The file's content does not match its %(ext)s name.") % {"ext": extension}]
     return []

@@ -147,8 +147,8 @@ def clean_partner_fields(
     return cleaned, errors
 
 
-def tiers_index(tiers: Iterable[Tier], *, by: str = "id") -> dict[str, Tier]:
+def tiers_index(tiers: Iterable[Tier], *, by_name: bool = False) -> dict[str, Tier]:
     """Tiers by id (the API and the forms send ids) or by lower-cased name (CSV files)."""
-    if by == "name":
+    if by_name:
         return {tier.name.lower(): tier for tier in tiers}
     return {str(tier.pk): tier for tier in tiers}

@@ -15,8 +15,7 @@ class TenantBoundSessionMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        if request.user.is_authenticated:  # AuthenticationMiddleware runs first
             issued_by = request.session.get(SESSION_TENANT_KEY)
             if issued_by != connection.schema_name:
                 logout(request)

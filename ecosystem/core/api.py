@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError
 from django.db.models import QuerySet
 from django.http import Http404
@@ -68,8 +68,6 @@ class TenantViewSet(GenericViewSet):
             )
 
     def get_queryset(self) -> QuerySet:
-        if getattr(self, "swagger_fake_view", False):  # OpenAPI generation: no user, no rows
-            return self.model.objects.none()
         dangerous = getattr(self, "dangerously_get_queryset", None)
         if dangerous is not None:
             return dangerous()
@@ -136,6 +134,4 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         return Response(body, status=exc.status_code, headers=headers)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
-    elif isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied()
     return exception_handler(exc, context)

@@ -22,7 +22,7 @@ def _on_public_schema() -> bool:
 
 
 def _label(actor: Any | None) -> str:
-    return getattr(actor, "email", "") if actor else ""
+    return getattr(actor, "email", "")  # no actor (the system), or one without an address: no label
 
 
 def _event(*, actor, action, target, before, after, ip, actor_label: str = "") -> AuditEvent:
@@ -53,7 +53,7 @@ def audit_record(
     if _on_public_schema():
         return None
     label = actor_label or _label(actor)
-    if actor is not None and getattr(actor, "pk", None) is None:
+    if actor is not None and actor.pk is None:
         actor = None  # not a stored user: recorded by its label only
     event = _event(actor=actor, action=action, target=target, before=before, after=after, ip=ip, actor_label=label)
     event.save()

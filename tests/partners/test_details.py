@@ -159,3 +159,25 @@ def test_another_participants_page_shows_a_partner_user_none_of_its_agreements(c
     assert [a.reference for a in partner_detail(cast["finamed"].pk, viewer=cast["manager"]).agreements.all()] == [
         "SECRET"
     ]
+
+
+def test_the_agreement_state_is_read_on_the_given_day():
+    from partners.selectors import horizon_state
+
+    assert horizon_state(dt.date(2020, 1, 10), window=30, today=dt.date(2020, 1, 1)) == "expiring"
+    assert horizon_state(dt.date(2020, 1, 10), window=30, today=dt.date(2020, 1, 11)) == "expired"
+
+
+@pytest.mark.parametrize(
+    "first",
+    [{"name": "Bad\x00name"}, {"name": "N" * 201}, {}],
+    ids=["not-allowed-character", "too-long", "missing-required"],
+)
+def test_every_field_is_checked_after_a_refused_one(first):
+    from partners.validation import STAFF_EDITABLE, clean_partner_fields
+
+    _cleaned, errors = clean_partner_fields(
+        {"role": "wizard", "country": "France", **first}, fields=STAFF_EDITABLE, tiers_by_key={}, required=True
+    )
+
+    assert set(errors) == {"name", "role", "country"}

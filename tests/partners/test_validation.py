@@ -9,7 +9,9 @@ GOLD = Tier(pk=7, name="Gold", rank=1)
 
 
 def clean(raw, *, required=False, by="id"):
-    return clean_partner_fields(raw, fields=STAFF_EDITABLE, tiers_by_key=tiers_index([GOLD], by=by), required=required)
+    return clean_partner_fields(
+        raw, fields=STAFF_EDITABLE, tiers_by_key=tiers_index([GOLD], by_name=by == "name"), required=required
+    )
 
 
 def test_name_and_role_are_required_on_creation_only():
@@ -76,7 +78,7 @@ def test_tiers_are_found_by_id_or_by_name_and_a_blank_tier_clears_it():
     assert clean({"tier": "GOLD"}, by="name")[0] == {"tier": GOLD}
     assert clean({"tier": "Gold"})[1] == {"tier": ["There is no tier “Gold”."]}
     assert tiers_index([GOLD]) == {"7": GOLD}
-    assert tiers_index([GOLD], by="name") == {"gold": GOLD}
+    assert tiers_index([GOLD], by_name=True) == {"gold": GOLD}
 
 
 def test_tags_have_a_length_limit_and_a_count_limit():
