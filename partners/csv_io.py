@@ -35,7 +35,7 @@ from ecosystem.core.selectors import tenant_settings
 
 from .models import Partner, Tier
 from .selectors import horizon_state
-from .services import snapshot
+from .services import exited_read_only_message, snapshot
 from .validation import STAFF_EDITABLE, clean_partner_fields, tiers_index
 
 COLUMNS = [
@@ -163,10 +163,10 @@ def partners_import(*, actor: User, upload: UploadedFile, ip: str | None = None)
     existing = {
         p.external_id: p for p in Partner.objects.select_for_update().filter(external_id__in=list(seen)).order_by("pk")
     }
-    to_create, to_update, events = [], [], []
+    to_create, to_update, events, read_only = [], [], [], []
     changed_fields: set[str] = set()
     now = timezone.now()
-    for _line, cleaned in cleaned_rows:
+    for line, cleaned in cleaned_rows:
         partner = existing.get(cleaned["external_id"])
         if partner is None:
             to_create.append(Partner(**cleaned))
@@ -176,11 +176,15 @@ def partners_import(*, actor: User, upload: UploadedFile, ip: str | None = None)
             setattr(partner, name, value)
         after = snapshot(partner, tuple(cleaned))
         diff = [k for k in after if after[k] != before[k]]
-        if diff:
+        if diff and partner.has_exited:
+            read_only.append(_problem(line, "external_id", exited_read_only_message(partner)))
+        elif diff:
             partner.updated_at = now
             to_update.append(partner)
             changed_fields.update(diff)
             events.append(("partner.updated", partner, {k: before[k] for k in diff}, {k: after[k] for k in diff}))
+    if read_only:
+        raise ImportRejected(read_only)
     try:
         with transaction.atomic():
             created = Partner.objects.bulk_create(to_create, batch_size=2000)

@@ -129,6 +129,10 @@ def partner_create(*, actor: User, data: Mapping[str, Any], ip: str | None = Non
     return partner
 
 
+def exited_read_only_message(partner: Partner) -> str:
+    return _("%(partner)s has left the ecosystem: its profile can no longer change.") % {"partner": partner.name}
+
+
 @transaction.atomic
 def partner_update(*, actor: User, partner: Partner, data: Mapping[str, Any], ip: str | None = None) -> Partner:
     """Staff change any profile field; a partner admin only its own allowed fields."""
@@ -139,6 +143,8 @@ def partner_update(*, actor: User, partner: Partner, data: Mapping[str, Any], ip
     else:
         raise NotAllowed(_("Your role does not allow this."))
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
+    if partner.has_exited:
+        raise Conflict(exited_read_only_message(partner), code="partner_exited")
     refused = sorted(k for k in data if k not in allowed) if actor.role not in MANAGERS else []
     if refused:
         raise FieldErrors({k: [_("You cannot change this field.")] for k in refused})

@@ -181,3 +181,37 @@ def test_every_field_is_checked_after_a_refused_one(first):
     )
 
     assert set(errors) == {"name", "role", "country"}
+
+
+def test_an_exited_partners_profile_is_read_only_for_the_services_the_api_and_the_import(alpha_client, cast):
+    from ecosystem.core.errors import Conflict
+    from tests.partners.conftest import api
+
+    gone = cast["finamed"]
+    Partner.objects.filter(pk=gone.pk).update(status=Partner.Status.EXITED)
+
+    with pytest.raises(Conflict) as refused:
+        services.partner_update(actor=cast["manager"], partner=gone, data={"country": "BE"})
+    patched = api(alpha_client, cast["manager"]).patch(
+        f"/api/partners/{gone.pk}/", {"country": "BE"}, content_type="application/json"
+    )
+    csv = "external_id,name,role,country\nFIN,Finamed,partner,BE\nNEW-1,Newcomer,supplier,FR\n"
+    imported = api(alpha_client, cast["manager"]).post(
+        "/api/partners/import/", {"file": SimpleUploadedFile("p.csv", csv.encode())}
+    )
+    unchanged = api(alpha_client, cast["manager"]).post(
+        "/api/partners/import/",
+        {
+            "file": SimpleUploadedFile(
+                "p.csv", f"external_id,name,role,country\nFIN,Finamed,partner,{gone.country}\n".encode()
+            )
+        },
+    )
+
+    message = "Finamed has left the ecosystem: its profile can no longer change."
+    assert (refused.value.code, str(refused.value)) == ("partner_exited", message)
+    assert patched.status_code == 409 and patched.json()["detail"] == message
+    assert imported.json()["errors"] == [{"line": 2, "column": "external_id", "message": message}]
+    assert unchanged.json() == {"created": 0, "updated": 0}  # the same values: nothing to refuse
+    assert Partner.objects.get(pk=gone.pk).country == gone.country
+    assert not Partner.objects.filter(external_id="NEW-1").exists()
