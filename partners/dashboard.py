@@ -11,6 +11,7 @@ from django.utils import timezone
 from ecosystem.accounts.models import Invitation, User
 from ecosystem.accounts.selectors import invitations_visible_to
 from ecosystem.core.audit import audit_events_visible_to
+from ecosystem.core.audit_text import describe_events
 from ecosystem.core.dashboard import Panel, register_panel
 from ecosystem.core.roles import REVIEWERS, STAFF
 
@@ -58,7 +59,7 @@ def pending_invitations(user: User) -> dict[str, Any]:
 
 
 def recent_activity(user: User) -> dict[str, Any]:
-    return {"events": list(audit_events_visible_to(user)[:SHOWN])}
+    return {"events": describe_events(audit_events_visible_to(user)[:SHOWN])}
 
 
 def register() -> None:

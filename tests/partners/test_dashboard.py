@@ -64,7 +64,7 @@ def test_an_administrator_also_sees_the_recent_activity(alpha, alpha_client, cas
 
     html = page(alpha_client)
 
-    assert "Recent activity" in html and "partner.suspended" in html
+    assert "Recent activity" in html and "suspended Finamed" in html
     assert 'href="/governance/audit/"' in html
 
 
