@@ -471,3 +471,27 @@ def test_factory_partners_are_real_rows(partner_factory):
     partner = PartnerFactory()
 
     assert Partner.objects.get(pk=partner.pk).status == "active"
+
+
+def test_the_fast_representation_is_drfs(alpha, cast):
+    from rest_framework import serializers as drf
+
+    from partners.api import OwnPartnerSerializer, PartnerSerializer
+    from partners.models import Tier
+    from partners.selectors import partner_detail
+
+    medisol = cast["medisol"]
+    medisol.tier = Tier.objects.create(name="Gold", rank=1)
+    medisol.tags = ["care", "rural"]
+    medisol.status_reason = "r"
+    medisol.save()
+    medisol.competitors.add(cast["finamed"])
+    cases = [(PartnerSerializer, cast["manager"], medisol), (PartnerSerializer, cast["manager"], cast["finamed"])]
+    cases.append((OwnPartnerSerializer, cast["sam"], medisol))
+    for serializer, viewer, shown in cases:
+        for partner in (partner_detail(shown.pk, viewer=viewer),):
+            fast = serializer(partner).data
+            drfs = drf.ModelSerializer.to_representation(serializer(partner), partner)
+
+            assert fast == drfs
+            assert list(fast) == list(drfs)
