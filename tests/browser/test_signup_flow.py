@@ -41,7 +41,7 @@ def test_sign_up_with_a_taken_address_shows_the_error_on_the_field(stack, page):
     page.get_by_label("Password").fill("a-strong-passphrase-77")
     page.get_by_role("button", name="Create my ecosystem").click()
 
-    expect(page.locator("#slug-error")).to_have_text("“demo” is already taken. Choose another address.")
+    expect(page.locator("#id_slug_error")).to_have_text("“demo” is already taken. Choose another address.")
     assert page.get_by_label("Company name").input_value() == "Another Demo"
 
 

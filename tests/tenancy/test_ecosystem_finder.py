@@ -168,7 +168,7 @@ def test_bad_input_shows_the_error_under_the_field_and_sends_nothing(tenants, fi
 
     assert response.status_code == 400
     assert response.context["finder"].errors == {"email": [message]}
-    assert f'<p class="error" id="email-error">{message}</p>' in response.content.decode()
+    assert f'<p class="error" id="id_email_error">{message}</p>' in response.content.decode()
     assert mailoutbox == []
 
 
