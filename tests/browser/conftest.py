@@ -1,10 +1,14 @@
 """Browser tests: real Chromium (Debian's) driven by Playwright against the
 real stack, served the way `make run` serves it: `runserver` and a Celery
 worker in subprocesses, on a database of their own created for the session.
+
+Every document a test's page shows is checked with axe-core (WCAG 2.1 A and
+AA) before the page leaves it, and the test fails on any violation.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -16,6 +20,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 
 from ecosystem.core.dbserver import database_url, server_connect
 
@@ -52,10 +57,15 @@ def stack(tmp_path_factory):
         **os.environ,
         "DATABASE_URL": database_url(base_url, name),
         "DJANGO_ENV": "development",
+        # Pages as production shows them: the site's own 404, not Django's debug page.
+        "DJANGO_DEBUG": "false",
         "BASE_DOMAIN": "localhost",
         "SITE_PORT": str(port),
         "EMAIL_FILE_PATH": str(mail),
         "CELERY_QUEUE": f"browser-{name}",
+        # Its own cache keys: rate counters of an earlier run (sign-ups per
+        # hour) must not refuse this one.
+        "CACHE_KEY_PREFIX": name,
         "PYTHONUNBUFFERED": "1",
     }
     manage = [sys.executable, "manage.py"]
@@ -112,6 +122,105 @@ def browser():
         chromium.close()
 
 
+# What "accessible" means here: every WCAG 2.0 and 2.1 rule of levels A and AA
+# that axe-core (bundled by axe-playwright-python) knows.
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_21_AA}, "resultTypes": ["violations"]}
+# Runs in every document of a watched page, before the page's own scripts:
+# announces the document, runs axe once it has loaded, reports the violations.
+AXE_IN_PAGE = (
+    Axe().axe_script
+    + """
+;(() => {
+  if (window.top !== window) return;
+  const id = Math.random().toString(36).slice(2), options = AXE_OPTIONS;
+  const run = () => axe.run(document, options).then(results => results.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(node => String(node.target)),
+  })));
+  window.axeStarted(id, location.href);
+  const loaded = new Promise(done => addEventListener("load", done, {once: true}));
+  const first = loaded.then(run).then(violations => { window.axeReport(id, location.href, violations); });
+  window.axeCheckAgain = () => first.then(run);
+})();
+""".replace("AXE_OPTIONS", json.dumps(AXE_OPTIONS))
+)
+
+
+def _describe(url: str, violations: list[dict]) -> list[str]:
+    return [f"{url}: {v['id']} ({v['impact']}) {v['help']}: {'; '.join(v['nodes'])}" for v in violations]
+
+
+class AxeWatch:
+    """Runs axe-core on every document `page` shows, and holds the page on each
+    document until axe has checked it.
+
+    Each document runs axe when it has loaded and reports to Python; a
+    main-frame navigation away from it (a `goto`, a followed link, a submitted
+    form) waits for that report. `check()` hands over the current document's
+    violations; `unclaimed()` every violation no `check()` handed over. A
+    violation reads: where, the rule, its impact, the offending nodes.
+    """
+
+    def __init__(self, page) -> None:
+        self.page = page
+        self._started: dict[str, str] = {}  # document id → address, until its report arrives
+        self._reports: dict[str, list[str]] = {}  # document id → violations not handed over yet
+        self._current = ""
+        page.expose_binding("axeStarted", self._on_start)
+        page.expose_binding("axeReport", self._on_report)
+        page.add_init_script(AXE_IN_PAGE)
+        # Static files never replace the document: they go through untouched.
+        page.route(lambda url: "/static/" not in url, self._before_request)
+
+    def _on_start(self, source, document: str, url: str) -> None:
+        # A frame shows one document at a time: one still unreported when the
+        # next starts was left before it loaded (a navigation that began
+        # before this side heard of it), so nobody saw it and axe cannot run.
+        self._started = {document: url}
+        self._current = document
+
+    def _on_report(self, source, document: str, url: str, violations: list[dict]) -> None:
+        self._started.pop(document, None)
+        self._reports[document] = _describe(url, violations)
+
+    def _before_request(self, route) -> None:
+        # The page cannot be asked anything while its navigation is held
+        # (Playwright would wait for the next document): wait for the report.
+        if route.request.is_navigation_request() and route.request.frame.parent_frame is None:
+            self._settle()
+        route.fallback()
+
+    def _settle(self, timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        while self._started and time.monotonic() < deadline:
+            self.page.wait_for_timeout(20)
+        for document, url in self._started.items():
+            self._reports[document] = [f"{url}: axe-core did not finish before the page moved on"]
+        self._started.clear()
+
+    def check(self, *, again: bool = False) -> list[str]:
+        """The current document's violations: its report (once), or a new run if `again`."""
+        self._settle()
+        report = self._reports.pop(self._current, [])
+        if again:
+            return _describe(self.page.url, self.page.evaluate("() => window.axeCheckAgain()"))
+        return report
+
+    def unclaimed(self) -> list[str]:
+        """Every violation found and not handed over by `check()`."""
+        self._settle()
+        violations = [v for report in self._reports.values() for v in report]
+        self._reports.clear()
+        return violations
+
+
+def checked_page(context):
+    """A new page of `context`, watched by axe: (page, watch)."""
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return page, AxeWatch(page)
+
+
 def sign_in(page, base: str, email: str, password: str = "symbiose-demo-2026") -> None:
     page.goto(f"{base}/accounts/login/")
     page.get_by_label("Email").fill(email)
@@ -122,9 +231,11 @@ def sign_in(page, base: str, email: str, password: str = "symbiose-demo-2026") -
 @pytest.fixture
 def page(browser, request):
     context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+    page, axe = checked_page(context)
     yield page
     OUTPUT.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(OUTPUT / f"{request.node.name}.png"), full_page=True)
+    violations = axe.unclaimed()
     context.close()
+    if violations:
+        pytest.fail("WCAG 2.1 A/AA violations found by axe-core:\n" + "\n".join(violations))

@@ -25,7 +25,7 @@ def test_sign_up_lands_signed_in_and_switches_to_french(stack, page):
     assert "Welcome, Olga" in page.content()
     expect(page.locator("header .who")).to_have_text("Olga · Administrator")
 
-    page.select_option("#language", "fr")  # the switcher submits itself
+    page.get_by_role("button", name="Français").click()
     expect(page.get_by_role("heading", name="Tableau de bord")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
@@ -41,7 +41,7 @@ def test_sign_up_with_a_taken_address_shows_the_error_on_the_field(stack, page):
     page.get_by_label("Password").fill("a-strong-passphrase-77")
     page.get_by_role("button", name="Create my ecosystem").click()
 
-    expect(page.locator("#slug-error")).to_have_text("“demo” is already taken. Choose another address.")
+    expect(page.locator("#id_slug_error")).to_have_text("“demo” is already taken. Choose another address.")
     assert page.get_by_label("Company name").input_value() == "Another Demo"
 
 

@@ -66,7 +66,7 @@ def test_bad_settings_are_refused_under_their_field_and_nothing_changes(
 
     assert response.status_code == 400
     assert response.context["form"].errors == {field: [message]}
-    assert f'id="{field}-error"' in response.content.decode()
+    assert f'id="id_{field}_error"' in response.content.decode()
     assert not TenantSettings.objects.exists()
     assert not AuditEvent.objects.filter(action="settings.updated").exists()
 

@@ -91,7 +91,7 @@ def test_the_landing_page_shows_the_answer(tenants, public_client):
     response = public_client.post("/find/", {"email": "ghost@nowhere.test"}, follow=True)
 
     assert response.redirect_chain == [("/#find", 302)]
-    assert f'<li class="success" role="status">{SENT}</li>' in response.content.decode()
+    assert f'<p class="success" role="status">{SENT}</p>' in response.content.decode()
 
 
 def test_accounts_that_cannot_sign_in_are_not_listed(tenants, find, mailoutbox):
@@ -168,7 +168,7 @@ def test_bad_input_shows_the_error_under_the_field_and_sends_nothing(tenants, fi
 
     assert response.status_code == 400
     assert response.context["finder"].errors == {"email": [message]}
-    assert f'<p class="error" id="email-error">{message}</p>' in response.content.decode()
+    assert f'<p class="error" id="id_email_error">{message}</p>' in response.content.decode()
     assert mailoutbox == []
 
 
