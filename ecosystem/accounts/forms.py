@@ -3,6 +3,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from ecosystem.core.network import client_ip
 from ecosystem.core.roles import STAFF, Role
 
 from .services import PartnerAccessSuspended, user_sign_in_check
@@ -22,7 +23,7 @@ class EmailAuthenticationForm(AuthenticationForm):
         """Runs only once the password was found right (see `AccountBackend`)."""
         super().confirm_login_allowed(user)
         try:
-            user_sign_in_check(user=user, ip=self.request.META.get("REMOTE_ADDR") if self.request else None)
+            user_sign_in_check(user=user, ip=client_ip(self.request))
         except PartnerAccessSuspended as refusal:
             raise ValidationError(refusal.message, code=refusal.code) from None
 

@@ -25,6 +25,7 @@ from rest_framework.authtoken.models import Token
 
 from ecosystem.core.audit import audit_record
 from ecosystem.core.errors import ApplicationError, Conflict, FieldErrors, NotAllowed, unique_violations
+from ecosystem.core.network import client_ip
 from ecosystem.core.roles import ADMINS, MANAGERS, STAFF, Role, require_role
 from ecosystem.core.selectors import tenant_settings
 
@@ -375,7 +376,7 @@ def token_issue(*, request, email: str, password: str) -> Token:
     user = authenticate(request, username=email, password=password)
     if user is None:
         raise BadCredentials(_("Email or password is incorrect."))
-    user_sign_in_check(user=user, ip=request.META.get("REMOTE_ADDR"))
+    user_sign_in_check(user=user, ip=client_ip(request))
     token, _created = Token.objects.get_or_create(user=user)
     return token
 

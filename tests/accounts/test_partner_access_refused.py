@@ -102,3 +102,18 @@ def test_the_token_endpoint_gives_a_wrong_password_the_generic_answer(alpha, alp
     assert response.status_code == 400
     assert response.json() == {"detail": "Email or password is incorrect.", "code": "invalid_credentials"}
     assert not Token.objects.filter(user=sam).exists()
+
+
+def test_a_refused_sign_in_behind_a_trusted_proxy_records_the_forwarded_client(alpha, alpha_client, sam, settings):
+    from ecosystem.core.models import AuditEvent
+
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    proxied = {"REMOTE_ADDR": "10.0.0.7", "HTTP_X_FORWARDED_FOR": "203.0.113.66"}
+    alpha_client.post("/accounts/login/", {"username": "sam@medisol.test", "password": PASSWORD}, **proxied)
+    alpha_client.post(
+        "/api/auth/token/", {"email": "sam@medisol.test", "password": PASSWORD}, content_type="application/json",
+        **proxied,
+    )  # fmt: skip
+
+    refused = AuditEvent.objects.filter(action="auth.login_refused").values_list("ip", flat=True)
+    assert list(refused) == ["203.0.113.66", "203.0.113.66"]
