@@ -8,8 +8,8 @@ from typing import Any
 from django.db.models import Count
 from django.utils import timezone
 
-from ecosystem.accounts.models import Invitation, User
-from ecosystem.accounts.selectors import invitations_visible_to
+from ecosystem.accounts.models import User
+from ecosystem.accounts.selectors import pending_invitations_visible_to
 from ecosystem.core.audit import audit_events_visible_to
 from ecosystem.core.audit_text import describe_events
 from ecosystem.core.dashboard import Panel, register_panel
@@ -48,14 +48,8 @@ def agreements_expiring(user: User) -> dict[str, Any]:
 
 
 def pending_invitations(user: User) -> dict[str, Any]:
-    now = timezone.now()
-    pending = (
-        invitations_visible_to(user)
-        .filter(accepted_at=None, revoked_at=None, expires_at__gt=now)
-        .select_related("partner")
-    )
-    listed = list(pending[: SHOWN + 1])
-    return {"invitations": listed[:SHOWN], "more": len(listed) > SHOWN, "state": Invitation.State.PENDING}
+    listed = list(pending_invitations_visible_to(user).select_related("partner")[: SHOWN + 1])
+    return {"invitations": listed[:SHOWN], "more": len(listed) > SHOWN}
 
 
 def recent_activity(user: User) -> dict[str, Any]:

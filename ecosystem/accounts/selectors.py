@@ -48,12 +48,20 @@ def invitations_visible_to(user: User) -> QuerySet[Invitation]:
     return invitations.none()
 
 
+def pending_now() -> Q:
+    """The invitations still waiting for an answer: neither accepted, revoked nor expired."""
+    return Q(accepted_at=None, revoked_at=None, expires_at__gt=timezone.now())
+
+
+def pending_invitations_visible_to(user: User) -> QuerySet[Invitation]:
+    return invitations_visible_to(user).filter(pending_now())
+
+
 def staff_invitations_open_first(viewer: User) -> QuerySet[Invitation]:
     """The team page's staff invitations, pending ones first (the newest 200)."""
-    pending = Q(accepted_at=None, revoked_at=None, expires_at__gt=timezone.now())
     return (
         invitations_visible_to(viewer)
         .filter(role__in=STAFF)
-        .alias(pending=pending)
+        .alias(pending=pending_now())
         .order_by(F("pending").desc(), "-created_at")[:STAFF_INVITATIONS_SHOWN]
     )
