@@ -119,3 +119,21 @@ def test_the_dashboard_costs_the_same_queries_for_3_or_40_partners(alpha, alpha_
         )
 
     assert queries_for(alpha_client) == small
+
+
+def test_another_tenants_admin_gets_no_dashboard_here_and_sees_only_its_own_partners(alpha, beta, alpha_client, cast):
+    from django_tenants.utils import schema_context
+
+    from tests.conftest import admin_of
+
+    with schema_context("beta"):
+        PartnerFactory(name="Beta Only Partner")
+    beta_admin = admin_of(beta)
+    login(alpha_client, beta, beta_admin)  # a session issued by beta's schema
+
+    refused = alpha_client.get("/")
+    login(alpha_client, alpha, cast["admin"])
+    html = page(alpha_client)
+
+    assert refused.status_code == 302 and "/accounts/login/" in refused["Location"]
+    assert "Beta Only Partner" not in html and 'Partners <span class="muted">(3)</span>' in html
