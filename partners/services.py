@@ -291,7 +291,7 @@ def invitation_accept(*, token: str, password: str, full_name: str = "", ip: str
 # --- agreements ---------------------------------------------------------------
 
 
-def _check_document(document: UploadedFile | None) -> list[str]:
+def check_document(document: UploadedFile | None) -> list[str]:
     if document is None:
         return []
     extension = Path(document.name or "").suffix.lower()
@@ -344,7 +344,7 @@ def agreement_create(
         errors["signed_on"] = [_("This field is required.")]
     if dates["signed_on"] and dates["expires_on"] and dates["expires_on"] < dates["signed_on"]:
         errors["expires_on"] = [_("An agreement cannot expire before it is signed.")]
-    document_errors = _check_document(document)
+    document_errors = check_document(document)
     if document_errors:
         errors["document"] = document_errors
     if errors:

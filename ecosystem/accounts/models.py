@@ -60,6 +60,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     # user for good (deactivation, partner suspension), not only until the
     # account is active again.
     session_epoch = models.PositiveIntegerField(default=0, editable=False)
+    # The language the user last used the site in: their mails are written in it.
+    language = models.CharField(_("language"), max_length=8, blank=True, choices=settings.LANGUAGES)
 
     objects = UserManager()
 
