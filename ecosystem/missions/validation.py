@@ -42,32 +42,37 @@ class MissionContext:
 
     mission: Mission
     objectives: dict[int, Objective]
-    # Partner id -> (participation state, partner status) of every participation.
-    participants: dict[int, tuple[str, str]] = field(default_factory=dict)
+    # Partner id -> (participation state, partner status, partner name) of every participation.
+    participants: dict[int, tuple[str, str, str]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, mission: Mission) -> MissionContext:
-        rows = Participation.objects.filter(mission=mission).values_list("partner_id", "state", "partner__status")
+        rows = Participation.objects.filter(mission=mission).values_list(
+            "partner_id", "state", "partner__status", "partner__name"
+        )
         return cls(
             mission=mission,
             objectives={o.pk: o for o in Objective.objects.filter(mission=mission)},
-            participants={partner: (state, status) for partner, state, status in rows},
+            participants={partner: (state, status, name) for partner, state, status, name in rows},
         )
 
     def contributor_error(self, partner_id: int) -> str | None:
         """Why `partner_id` cannot contribute to the mission now (None: it can)."""
         found = self.participants.get(partner_id)
-        if found is None or found[0] != Participation.State.ACTIVE:
+        if found is None:
             return _("Partner %(id)s does not take part in this mission.") % {"id": partner_id}
-        if found[1] in (Partner.Status.SUSPENDED, Partner.Status.EXITED):
-            return frozen_message(found[1], partner_id)
+        state, status, name = found
+        if state != Participation.State.ACTIVE:
+            return _("%(partner)s does not take part in this mission.") % {"partner": name}
+        if status in (Partner.Status.SUSPENDED, Partner.Status.EXITED):
+            return frozen_message(status, name)
         return None
 
 
-def frozen_message(status: str, partner_id: int | str) -> str:
+def frozen_message(status: str, name: str) -> str:
     if status == Partner.Status.SUSPENDED:
-        return _("Partner %(id)s is suspended: its participations are frozen.") % {"id": partner_id}
-    return _("Partner %(id)s has left the ecosystem: its participations are frozen.") % {"id": partner_id}
+        return _("%(partner)s is suspended: its participations are frozen.") % {"partner": name}
+    return _("%(partner)s has left the ecosystem: its participations are frozen.") % {"partner": name}
 
 
 def fits(number: Decimal, spec: dict[str, int]) -> bool:
