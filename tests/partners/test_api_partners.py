@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
@@ -426,14 +428,15 @@ def test_tiers_list_and_create(alpha_client, cast):
 
 def test_staff_and_partner_views_of_agreements(alpha_client, cast):
     client = api(alpha_client, cast["manager"])
+    today = dt.date.today()
     created = client.post(
         "/api/agreements/",
         {
             "partner": cast["carevia"].pk,
             "kind": "supply",
             "reference": "S-1",
-            "signed_on": "2026-01-10",
-            "expires_on": "2026-12-01",
+            "signed_on": (today - dt.timedelta(days=300)).isoformat(),
+            "expires_on": (today + dt.timedelta(days=10)).isoformat(),
         },
         content_type="application/json",
     )
