@@ -7,6 +7,7 @@ from rest_framework.routers import SimpleRouter
 
 from ecosystem.accounts import api as accounts_api
 from ecosystem.core import views as core_views
+from ecosystem.missions import api as missions_api
 from governance import api as governance_api
 from partners import api as partners_api
 from partners import views as partners_views
@@ -16,6 +17,10 @@ router.register("partners", partners_api.PartnerViewSet, basename="partner")
 router.register("tiers", partners_api.TierViewSet, basename="tier")
 router.register("agreements", partners_api.AgreementViewSet, basename="agreement")
 router.register("invitations", partners_api.InvitationViewSet, basename="invitation")
+router.register("missions", missions_api.MissionViewSet, basename="mission")
+router.register("objectives", missions_api.ObjectiveViewSet, basename="objective")
+router.register("participations", missions_api.ParticipationViewSet, basename="participation")
+router.register("contributions", missions_api.ContributionViewSet, basename="contribution")
 router.register("governance/audit", governance_api.AuditEventViewSet, basename="audit-event")
 
 api_urlpatterns = [

@@ -31,6 +31,15 @@ def shares_awaiting(contribution: Contribution) -> None:
     transaction.on_commit(lambda: mail_shares_awaiting.delay(pk))
 
 
+def shares_awaiting_many(ids: Iterable[int]) -> None:
+    """The same, for the joint contributions of a batch: one task for them all."""
+    from .tasks import mail_shares_awaiting_many
+
+    ids = list(ids)
+    if ids:
+        transaction.on_commit(lambda: mail_shares_awaiting_many.delay(ids))
+
+
 def share_declined(contribution: Contribution, *, partner_id: int, reason: str) -> None:
     from .tasks import mail_share_declined
 

@@ -182,6 +182,18 @@ def mission_update(*, actor: User, mission: Mission, data: Mapping[str, Any], ip
     return mission
 
 
+@transaction.atomic
+def mission_edit(
+    *, actor: User, mission: Mission, data: Mapping[str, Any], to: str | None = None, ip: str | None = None
+) -> Mission:
+    """Change a mission's fields and, with `to`, move it along its lifecycle: both or neither."""
+    if data:
+        mission = mission_update(actor=actor, mission=mission, data=data, ip=ip)
+    if to is not None and to != mission.status:
+        mission = mission_move(actor=actor, mission=mission, to=to, ip=ip)
+    return mission
+
+
 def mission_next_statuses(mission: Mission) -> tuple[str, ...]:
     return TRANSITIONS[mission.status]
 

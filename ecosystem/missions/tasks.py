@@ -64,6 +64,11 @@ def mail_shares_awaiting(contribution_id: int) -> int:
     return sent
 
 
+@app.task(name="missions.mail_shares_awaiting_many", autoretry_for=(OSError,), retry_backoff=True)
+def mail_shares_awaiting_many(contribution_ids: list[int]) -> int:
+    return sum(mail_shares_awaiting(pk) for pk in contribution_ids)
+
+
 @app.task(name="missions.mail_share_declined", autoretry_for=(OSError,), retry_backoff=True)
 def mail_share_declined(contribution_id: int, partner_id: int, reason: str) -> int:
     contribution = Contribution.objects.select_related("mission", "partner").filter(pk=contribution_id).first()
