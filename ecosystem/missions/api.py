@@ -303,8 +303,8 @@ class ObjectiveViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantV
                 actor=request.user, objective=objective, data=data.validated_data, ip=client_ip(request)
             )
             return Response(MeasurementSerializer(measurement).data, status=201)
-        rows = objective.measurements.order_by("-measured_on", "-id")[:500]
-        return Response(MeasurementSerializer(rows, many=True).data)
+        page = self.paginate_queryset(objective.measurements.order_by("-measured_on", "-id"))
+        return self.get_paginated_response(MeasurementSerializer(page, many=True).data)
 
 
 # --- participations ---------------------------------------------------------------
@@ -451,6 +451,7 @@ class ContributorSerializer(serializers.Serializer):
 
 class ContributionSerializer(serializers.ModelSerializer):
     contributors = serializers.SerializerMethodField()
+    evidence_url = serializers.CharField(read_only=True, help_text="A link to the evidence, or empty.")
 
     class Meta:
         model = Contribution

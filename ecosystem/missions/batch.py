@@ -35,7 +35,7 @@ from ecosystem.core.roles import MANAGERS, require_role
 from . import notifications
 from .models import Contribution, Mission, Share
 from .services import contribution_snapshot, initial_status, share_rows
-from .validation import MissionContext, clean_contribution
+from .validation import MAX_EXTERNAL_ID, MissionContext, clean_contribution, text
 
 MAX_ITEMS = 10_000
 ITEM_FIELDS = frozenset(
@@ -89,6 +89,13 @@ def _as_id(raw: Any) -> int | None:
         return None
 
 
+def _external_id(item: Mapping[str, Any]) -> str:
+    """The item's external id if it could be one ("" otherwise: the item's checks say why)."""
+    problems: list[str] = []
+    found = text(item.get("external_id"), MAX_EXTERNAL_ID, problems)
+    return "" if problems else found
+
+
 def _unchanged(existing: Contribution, stored: list[tuple[int, Decimal]], plan: _Plan) -> bool:
     cleaned = {**plan.cleaned, "objective_id": getattr(plan.cleaned.get("objective"), "pk", None)}
     if any(cleaned.get(name) != getattr(existing, name) for name in COMPARED):
@@ -116,10 +123,8 @@ def contributions_batch(*, actor: User, items: Any, ip: str | None = None) -> Ba
 
     mission_ids = {_as_id(item.get("mission")) for item in items if isinstance(item, Mapping)} - {None}
     contexts = {m.pk: MissionContext.load(m) for m in Mission.objects.filter(pk__in=mission_ids)}
-    external_ids = [
-        str(item["external_id"]).strip() for item in items if isinstance(item, Mapping) and item.get("external_id")
-    ]
-    existing = {c.external_id: c for c in Contribution.objects.filter(external_id__in=external_ids)}
+    external_ids = [_external_id(item) for item in items if isinstance(item, Mapping)]
+    existing = {c.external_id: c for c in Contribution.objects.filter(external_id__in=set(external_ids) - {""})}
     stored: dict[int, list[tuple[int, Decimal]]] = {}
     for contribution_id, partner_id, weight in Share.objects.filter(
         contribution_id__in=[c.pk for c in existing.values()]
@@ -138,9 +143,9 @@ def contributions_batch(*, actor: User, items: Any, ip: str | None = None) -> Ba
         for key in item:
             if key not in ITEM_FIELDS:
                 problems[str(key)] = [_("This field cannot be set here.")]
-        external_id = str(item.get("external_id") or "").strip()
+        external_id = _external_id(item)
         found = existing.get(external_id)
-        if not external_id:
+        if not external_id and item.get("external_id") in (None, ""):
             problems["external_id"] = [_("Give each item of a batch its external id: it makes a re-sent batch safe.")]
         elif external_id in seen:
             problems["external_id"] = [_("This external id is already used by another item of the batch.")]

@@ -119,6 +119,9 @@ def parse_day(raw: Any, errors: list[str]) -> dt.date | None:
 
 def text(raw: Any, limit: int, errors: list[str], *, required: bool = False) -> str:
     value = "" if raw is None else str(raw).strip()
+    if "\x00" in value:
+        errors.append(_("Null characters are not allowed."))
+        return ""
     if required and not value:
         errors.append(_("This field is required."))
     elif len(value) > limit:

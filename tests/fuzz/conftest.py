@@ -172,7 +172,58 @@ def fuzz_cast(alpha, settings, tmp_path):
     sam = make_user(alpha, "partner_admin", email="sam@medisol.test", full_name="Sam Medisol", partner=medisol)
     invitation_create(actor=admin, email="new.colleague@medisol.test", role="partner_member", partner=medisol)
     invitation_create(actor=admin, email="new.manager@alpha.test", role="manager")
+    _missions(admin, sam, medisol=medisol, carevia=carevia, finamed=finamed)
     return {"admin": admin, "sam": sam, "medisol": medisol, "carevia": carevia}
+
+
+def _missions(admin, sam, *, medisol, carevia, finamed) -> None:
+    """An open mission with a joint contribution awaiting Medisol, a coopetition one, a draft."""
+    from ecosystem.missions import services
+
+    for partner in (medisol, carevia, finamed):
+        partner.refresh_from_db()  # activated since
+    today = date.today()
+    start, end = (today - timedelta(days=180)).isoformat(), (today + timedelta(days=180)).isoformat()
+
+    def mission(title, confidentiality, *partners):
+        created = services.mission_create(
+            actor=admin, data={"title": title, "start": start, "end": end, "confidentiality": confidentiality}
+        )
+        for step in ("open", "active"):
+            created = services.mission_move(actor=admin, mission=created, to=step)
+        for partner in partners:
+            invited = services.participation_invite(actor=admin, mission=created, partner=partner)
+            services.participation_answer(actor=admin, participation=invited, accept=True)
+        return created
+
+    clinics = mission("Equip 500 rural clinics", "open", medisol, finamed)
+    value = services.objective_create(
+        actor=admin, mission=clinics, data={"title": "Revenue", "metric": "value", "target": "50000", "due": end}
+    )
+    services.objective_create(
+        actor=admin, mission=clinics,
+        data={"title": "Clinics", "metric": "quantity", "target": "500", "unit": "clinics", "due": end},
+    )  # fmt: skip
+    services.objective_create(
+        actor=admin, mission=clinics, data={"title": "Satisfaction", "metric": "manual", "target": "90", "due": end}
+    )
+    solo = services.contribution_declare(
+        actor=sam, mission=clinics,
+        data={"kind": "revenue_sourced", "value": "1200.00", "date": today.isoformat(), "objective": value.pk,
+              "external_id": "CRM-1"},
+    )  # fmt: skip
+    services.contribution_validate(actor=admin, contribution=solo)
+    services.contribution_declare(
+        actor=admin, mission=clinics,
+        data={"partner": finamed.pk, "kind": "referral", "value": "300.00", "date": today.isoformat(),
+              "contributors": [{"partner": finamed.pk}, {"partner": medisol.pk}]},
+    )  # fmt: skip
+    circular = mission("Circular medical equipment", "coopetition", medisol, carevia)
+    services.contribution_declare(
+        actor=admin, mission=circular,
+        data={"partner": carevia.pk, "kind": "in_kind", "value": "80.00", "date": today.isoformat()},
+    )  # fmt: skip
+    services.mission_create(actor=admin, data={"title": "Not yet", "start": start, "end": end})
 
 
 # The persona of the running test, for the `after_call` hook.

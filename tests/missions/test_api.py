@@ -254,7 +254,7 @@ def test_manual_objectives_take_dated_measurements(alpha_client, world):
     assert first.status_code == 201 and first.json()["recorded_by"] == world["manager"].pk
     assert bad.status_code == 400 and bad.json() == {"value": ["Give a number."]}
     assert not_manual.status_code == 409
-    assert [m["value"] for m in history.json()] == ["55.0000", "40.0000"]
+    assert [m["value"] for m in history.json()["results"]] == ["55.0000", "40.0000"]
     assert partner_write.status_code == 403
     assert client.get(f"/api/objectives/{manual['id']}/").json()["progress"]["achieved"] == "55.0000"
 

@@ -56,3 +56,21 @@ def test_negative_values_only_in_corrections(world):
     contribution = declare(world["sam"], world["mission"])
     with pytest.raises(IntegrityError), transaction.atomic():
         Contribution.objects.filter(pk=contribution.pk).update(value=-1)
+
+
+def test_the_check_reads_the_tenants_tables_whatever_the_search_path_at_commit(world):
+    """A command may leave `schema_context` before its transaction commits: the check still finds its rows."""
+    good = declare(world["sam"], world["mission"], contributors=[{"partner": world["medisol"].pk},
+                                                                 {"partner": world["finamed"].pk}])  # fmt: skip
+    bad = declare(world["sam"], world["mission"], value="5.00")
+    tenant = connection.tenant
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE missions_share SET weight = 0.5 WHERE contribution_id = %s", [bad.pk])
+    connection.set_schema_to_public()
+    try:
+        with pytest.raises(IntegrityError) as error, connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        assert f"the shares of contribution {bad.pk} add up to 0.5" in str(error.value)
+    finally:
+        connection.set_tenant(tenant)
+    assert good.pk != bad.pk
