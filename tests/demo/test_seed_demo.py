@@ -1,11 +1,20 @@
 """`manage.py seed_demo`: the demo ecosystem every newcomer sees, created once, completed after."""
 
+import time
+from decimal import Decimal
+
 from django.core.management import call_command
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from ecosystem.accounts.models import User
+from ecosystem.core.models import AuditEvent
+from ecosystem.missions import selectors
+from ecosystem.missions.models import Contribution, Mission, Objective, Participation, Share
 from ecosystem.tenancy.models import Orchestrator
 from partners.models import Agreement, Partner, Tier
+
+MISSIONS = ["Equip 500 rural clinics by 2027", "Circular medical equipment", "Train 2,000 rural caregivers"]
 
 
 def test_seed_demo_creates_the_demo_ecosystem_once(tenants, db, capsys):
@@ -16,16 +25,90 @@ def test_seed_demo_creates_the_demo_ecosystem_once(tenants, db, capsys):
     demo = Orchestrator.objects.get(slug="demo")
     assert User.objects.filter(email="operator@symbiose.test", is_staff=True).count() == 1
     with schema_context(demo.schema_name):
-        assert Partner.objects.count() == 7
+        assert Partner.objects.count() == 8
         assert dict(Partner.objects.values_list("external_id", "status")) == {
             "MED-001": "active", "CAR-002": "active", "FIN-003": "active", "REF-004": "active",
-            "AHR-005": "active", "IFB-006": "onboarding", "ARS-007": "invited",
+            "AHR-005": "active", "IFB-006": "onboarding", "ARS-007": "invited", "IRF-008": "active",
         }  # fmt: skip
         assert list(Tier.objects.values_list("name", flat=True)) == ["Strategic", "Core", "Associate"]
-        assert Agreement.objects.count() == 5
+        assert Agreement.objects.count() == 6
         assert Agreement.objects.get(reference="AGR-CAR-002").state == "expiring"
         medisol = Partner.objects.get(external_id="MED-001")
         assert list(medisol.competitors.values_list("external_id", flat=True)) == ["CAR-002"]
         assert User.objects.filter(email__endswith="@demo.test").count() == 3
         assert User.objects.get(email="sam@medisol.test").partner == medisol
     assert out.count("alice.admin@demo.test") == 2
+
+
+def _counts() -> dict[str, int]:
+    models = (Mission, Objective, Participation, Contribution, Share, AuditEvent)
+    return {model.__name__: model.objects.count() for model in models}
+
+
+def test_seed_demo_tells_three_missions_with_a_year_of_contributions(tenants, db):
+    started = time.perf_counter()
+    call_command("seed_demo")
+    seconds = time.perf_counter() - started
+    demo = Orchestrator.objects.get(slug="demo")
+    with schema_context(demo.schema_name):
+        first = _counts()
+    call_command("seed_demo")  # a second run creates nothing new
+
+    with schema_context(demo.schema_name):
+        assert _counts() == first
+        assert seconds < 20
+        missions = {m.title: m for m in Mission.objects.all()}
+        assert sorted(missions) == sorted(MISSIONS)
+        clinics, circular, training = (missions[title] for title in MISSIONS)
+        assert {(m.status, m.confidentiality) for m in (clinics, training)} == {("active", "open")}
+        assert (circular.status, circular.confidentiality) == ("active", "coopetition")
+        assert list(clinics.objectives.values_list("title", "metric", "target", "unit")) == [
+            ("Clinics equipped", "quantity", Decimal(500), "clinics"),
+            ("Equipment financed", "value", Decimal(2_000_000), "EUR"),
+        ]
+        assert list(circular.objectives.values_list("title", "metric", "unit")) == [
+            ("Refurbished devices", "quantity", "devices"), ("tCO2e avoided", "quantity", "tCO2e"),
+        ]  # fmt: skip
+        assert list(training.objectives.values_list("title", "metric", "unit")) == [
+            ("Caregivers trained", "quantity", "learners")
+        ]
+        # The two competing suppliers take part in the coopetition mission; the training institute leads its mission.
+        assert set(circular.participations.values_list("partner__external_id", flat=True)) >= {"MED-001", "CAR-002"}
+        assert Partner.objects.get(external_id="MED-001").competitors.filter(external_id="CAR-002").exists()
+        lead = training.participations.get(role="lead")
+        assert (lead.partner.role, lead.partner.external_id, lead.state) == ("institution", "IRF-008", "active")
+        medisol = clinics.participations.get(partner__external_id="MED-001")
+        assert (medisol.role, medisol.commitment_target, medisol.commitment_objective.title) == (
+            "lead", Decimal(200), "Clinics equipped",
+        )  # fmt: skip
+        assert clinics.participations.filter(state="active").count() == 5
+
+        # About a year of contributions, up to today, within each mission's dates.
+        today = timezone.localdate()
+        contributions = Contribution.objects.all()
+        assert 100 <= contributions.count() <= 250
+        assert contributions.filter(date__gt=today).count() == 0
+        for mission in missions.values():
+            dates = mission.contributions.values_list("date", flat=True)
+            assert mission.start <= min(dates) <= today - timezone.timedelta(days=300)
+            assert max(dates) <= today
+        by_status = {s: contributions.filter(status=s).count() for s in Contribution.Status.values}
+        assert by_status["validated"] > contributions.count() / 2
+        assert by_status["submitted"] >= 3  # the staff's queue
+        assert by_status["awaiting_confirmation"] == 1
+        assert by_status["rejected"] == 3
+        assert Contribution.objects.filter(status="rejected").exclude(rejection_reason="").count() == 3
+        assert Contribution.objects.filter(corrects__isnull=False, value__lt=0).count() == 3
+        assert Share.objects.filter(weight__lt=1).values("contribution").distinct().count() >= 10  # joint, weighted
+
+        # Some progress on every objective; Sam (Medisol) has a share to confirm; Marc has a queue.
+        for objective in selectors.objectives_with_progress(Objective.objects.all()):
+            assert 0 < selectors.achieved(objective) < objective.target
+        sam = User.objects.get(email="sam@medisol.test")
+        (pending,) = selectors.shares_awaiting(sam)
+        assert (pending.contribution.mission, pending.contribution.partner.external_id) == (clinics, "FIN-003")
+        marc = User.objects.get(email="marc.manager@demo.test")
+        assert selectors.validation_queue(marc).count() == by_status["submitted"]
+        # The trail tells it through the services.
+        assert AuditEvent.objects.filter(action="contribution.validated").count() == by_status["validated"]
+        assert AuditEvent.objects.filter(action="participation.accepted", actor=sam).exists()
