@@ -80,6 +80,15 @@ def _text(limit: int, **kwargs) -> serializers.CharField:
     return serializers.CharField(required=False, allow_blank=True, max_length=limit, **kwargs)
 
 
+class BoundedList(serializers.ListField):
+    """A list refused for its length before any of its items is checked."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, list) and self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        return super().to_internal_value(data)
+
+
 class ReasonInput(InputSerializer):
     reason = _text(MAX_REASON, default="")
 
@@ -496,7 +505,7 @@ class ContributionInput(InputSerializer):
     quantity = NumberField(required=False, allow_null=True, allow_blank=True)
     date = DayField(required=False)
     objective = serializers.IntegerField(required=False, allow_null=True)
-    contributors = ContributorInput(many=True, required=False, max_length=MAX_CONTRIBUTORS)
+    contributors = BoundedList(child=ContributorInput(), required=False, max_length=MAX_CONTRIBUTORS)
     evidence_url = _text(MAX_URL)
     external_id = _text(MAX_EXTERNAL_ID, allow_null=True)
 
@@ -510,11 +519,15 @@ class CorrectionInput(InputSerializer):
     external_id = _text(MAX_EXTERNAL_ID, allow_null=True)
 
 
+MAX_SELECTED = 200
+
+
 class ReviewManyInput(InputSerializer):
     decision = _choice([("validate", "validate"), ("reject", "reject")])
     ids = serializers.ListField(
-        child=serializers.IntegerField(), required=False, max_length=services.MAX_BULK,
-        help_text="The contributions to review; without it, those the query string's filters select.",
+        child=serializers.IntegerField(), required=False, max_length=MAX_SELECTED,
+        help_text="The contributions to review (a page's selection); without it, every contribution the query "
+        "string's filters select (up to 10,000).",
     )  # fmt: skip
     reason = _text(MAX_REASON, help_text="Required to reject.")
 
