@@ -82,3 +82,13 @@ def add_partners(count: int, start: int, tiers) -> None:
         ],
         batch_size=2000,
     )  # fmt: skip
+
+
+def query_count(client, path: str) -> int:
+    """The queries one GET of `path` runs."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(path)
+    return len(queries)

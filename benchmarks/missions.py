@@ -19,7 +19,7 @@ import argparse
 import statistics
 import time
 
-from _common import bench_database
+from _common import bench_database, query_count
 
 RAW_SQL = """
 SELECT c.objective_id, sum(c.value), sum(c.quantity), count(*) FILTER (WHERE c.corrects_id IS NULL),
@@ -54,15 +54,6 @@ def raw_sql(mission_id: int):
             cursor.fetchall()
 
     return call
-
-
-def query_count(client, path: str) -> int:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as queries:
-        client.get(path)
-    return len(queries)
 
 
 def main() -> None:

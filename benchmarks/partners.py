@@ -18,7 +18,7 @@ import io
 import statistics
 import time
 
-from _common import add_partners, bench_database
+from _common import add_partners, bench_database, query_count
 
 
 def timed(client, path: str) -> float:
@@ -27,15 +27,6 @@ def timed(client, path: str) -> float:
     elapsed = (time.perf_counter() - start) * 1000
     assert response.status_code == 200, (path, response.status_code)
     return elapsed
-
-
-def query_count(client, path: str) -> int:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as queries:
-        client.get(path)
-    return len(queries)
 
 
 def main() -> None:

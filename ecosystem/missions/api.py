@@ -628,47 +628,38 @@ class ContributionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tena
         services.contribution_delete(actor=request.user, contribution=self.get_object(), ip=client_ip(request))
         return Response(status=204)
 
+    def _act(self, request: Request, service, *, with_reason: bool = False) -> Response:
+        """One contribution through one service, with the body's `reason` where it takes one."""
+        contribution = self.get_object()
+        extra = {}
+        if with_reason:
+            reason = ReasonInput(data=request.data)
+            reason.is_valid(raise_exception=True)
+            extra["reason"] = reason.validated_data["reason"]
+        return self._answer(service(actor=request.user, contribution=contribution, ip=client_ip(request), **extra))
+
     @extend_schema(request=None, responses=ContributionSerializer)
     @action(detail=True, methods=["post"], roles=PARTNER_USERS)
     def confirm(self, request: Request, pk=None) -> Response:
         """A co-contributor confirms its organisation's share."""
-        contribution = services.share_confirm(
-            actor=request.user, contribution=self.get_object(), ip=client_ip(request)
-        )
-        return self._answer(contribution)
+        return self._act(request, services.share_confirm)
 
     @extend_schema(request=ReasonInput, responses=ContributionSerializer)
     @action(detail=True, methods=["post"], roles=PARTNER_USERS)
     def decline(self, request: Request, pk=None) -> Response:
         """A co-contributor declines its organisation's share (the declarer is told)."""
-        contribution = self.get_object()
-        reason = ReasonInput(data=request.data)
-        reason.is_valid(raise_exception=True)
-        contribution = services.share_decline(
-            actor=request.user, contribution=contribution, reason=reason.validated_data["reason"],
-            ip=client_ip(request),
-        )  # fmt: skip
-        return self._answer(contribution)
+        return self._act(request, services.share_decline, with_reason=True)
 
     @extend_schema(request=None, responses=ContributionSerializer)
     @action(detail=True, methods=["post"], roles=MANAGERS)
     def validate(self, request: Request, pk=None) -> Response:
-        contribution = services.contribution_validate(
-            actor=request.user, contribution=self.get_object(), ip=client_ip(request)
-        )
-        return self._answer(contribution)
+        return self._act(request, services.contribution_validate)
 
     @extend_schema(request=RequiredReasonInput, responses=ContributionSerializer)
     @action(detail=True, methods=["post"], roles=MANAGERS)
     def reject(self, request: Request, pk=None) -> Response:
-        contribution = self.get_object()
-        reason = ReasonInput(data=request.data)
-        reason.is_valid(raise_exception=True)
-        contribution = services.contribution_reject(
-            actor=request.user, contribution=contribution, reason=reason.validated_data["reason"],
-            ip=client_ip(request),
-        )  # fmt: skip
-        return self._answer(contribution)
+        """The reason is required (the answer says so when it is missing)."""
+        return self._act(request, services.contribution_reject, with_reason=True)
 
     @extend_schema(request=CorrectionInput, responses={201: ContributionSerializer})
     @action(detail=True, methods=["post"], roles=MANAGERS)
