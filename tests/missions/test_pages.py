@@ -620,3 +620,15 @@ def test_the_archived_mission_page_offers_no_writes(as_user, world):
 
     assert response.status_code == 200
     assert "Add an objective" not in page(response) and ">Edit<" not in page(response)
+
+
+def test_the_mission_page_speaks_french(as_user, world):
+    declare(world["manager"], world["mission"], partner=world["medisol"].pk)
+    client = as_user(world["manager"])
+    client.post("/i18n/setlang/", {"language": "fr", "next": "/"})
+
+    html = page(client.get(f"/missions/{world['mission'].pk}/"))
+
+    assert '<html lang="fr">' in html
+    assert "Valider la sélection" in html and "Ajouter un objectif" in html
+    assert "1 contribution correspond." in html
