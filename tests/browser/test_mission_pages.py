@@ -13,8 +13,14 @@ pytestmark = pytest.mark.browser
 
 
 def _loaded(page) -> None:
-    """The mission page loads htmx (deferred): act once it has loaded, as axe checks each document at load."""
+    """Act on a document once it has loaded (axe checks each document at load; a navigation started
+    earlier would stop its deferred scripts, htmx among them, and axe would never run)."""
     page.wait_for_load_state("load")
+
+
+def _go(page, locator) -> None:
+    """Click what leads to another document, and wait until that one has loaded."""
+    locator.click()
 
 
 def _fits_the_screen(page) -> None:
@@ -26,50 +32,45 @@ def test_a_manager_builds_a_mission_and_validates_its_queue_in_place(stack, page
     base = f"http://demo.localhost:{stack['port']}"
     today = dt.date.today()
     sign_in(page, base, "marc.manager@demo.test")
+    _loaded(page)
 
-    page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Missions").click()
-    page.get_by_role("link", name="New mission").click()
+    _go(page, page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Missions"))
+    _go(page, page.get_by_role("link", name="New mission"))
     page.get_by_label("Title").fill("Browser-built mission")
     page.get_by_label("Start").fill(str(today - dt.timedelta(days=30)))
     page.get_by_label("End").fill(str(today + dt.timedelta(days=300)))
-    page.get_by_role("button", name="Save").click()
+    _go(page, page.get_by_role("button", name="Save"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("Browser-built mission")
-    _loaded(page)
-    page.get_by_role("button", name="Move to Open").click()
-    _loaded(page)
-    page.get_by_role("button", name="Move to Active").click()
+    _go(page, page.get_by_role("button", name="Move to Open"))
+    _go(page, page.get_by_role("button", name="Move to Active"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("Active")
-    _loaded(page)
 
-    page.get_by_role("link", name="Add an objective").click()
+    _go(page, page.get_by_role("link", name="Add an objective"))
     page.get_by_label("Title").fill("Revenue")
     page.get_by_label("Metric").select_option("value")
     page.get_by_label("Target").fill("1000")
     page.get_by_label("Due").fill(str(today + dt.timedelta(days=200)))
-    page.get_by_role("button", name="Save").click()
+    _go(page, page.get_by_role("button", name="Save"))
     expect(page.locator("#objectives-title")).to_be_visible()
-    _loaded(page)
 
-    page.get_by_role("link", name="Invite a partner").click()
+    _go(page, page.get_by_role("link", name="Invite a partner"))
     page.get_by_label("Partner").select_option(label="Medisol Devices")
-    page.get_by_role("button", name="Invite").click()
-    page.get_by_role("link", name="Medisol Devices").click()
+    _go(page, page.get_by_role("button", name="Invite"))
+    _go(page, page.get_by_role("link", name="Medisol Devices"))
     page.get_by_label("Accept").check()
-    page.get_by_role("button", name="Record the answer").click()
+    _go(page, page.get_by_role("button", name="Record the answer"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("Taking part")
-    page.get_by_role("link", name="Browser-built mission").click()
-    _loaded(page)
+    _go(page, page.get_by_role("link", name="Browser-built mission"))
 
     for value in ("120", "80", "40"):
-        page.get_by_role("link", name="Declare a contribution").click()
+        _go(page, page.get_by_role("link", name="Declare a contribution"))
         page.get_by_label("Declared for").select_option(label="Medisol Devices")
         page.get_by_label("Value", exact=True).fill(value)
         page.get_by_label("Date").fill(str(today))
         page.get_by_label("Objective").select_option(label="Revenue")
-        page.get_by_role("button", name="Declare").click()
+        _go(page, page.get_by_role("button", name="Declare"))
         expect(page.get_by_role("heading", level=1)).to_contain_text("Awaiting validation")
-        page.get_by_role("link", name="Browser-built mission").click()
-        _loaded(page)
+        _go(page, page.get_by_role("link", name="Browser-built mission"))
 
     queue = page.locator("#queue")
     expect(queue).to_contain_text("3 contributions match.")
