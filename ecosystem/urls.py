@@ -59,6 +59,7 @@ urlpatterns = [
     path("accounts/", include("ecosystem.accounts.urls")),
     path("governance/", include("governance.urls")),
     path("partners/", include("partners.urls")),
+    path("missions/", include("ecosystem.missions.urls")),
     path("portal/", include("partners.portal_urls")),
     path("api/", include((api_urlpatterns, "api"))),
     path("i18n/", include("django.conf.urls.i18n")),

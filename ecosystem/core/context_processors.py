@@ -8,6 +8,7 @@ from .roles import ADMINS, PARTNER_USERS, REVIEWERS, STAFF
 NAVIGATION = [
     ("core:dashboard", _("Dashboard"), STAFF),
     ("partners:directory", _("Partners"), STAFF),
+    ("missions:list", _("Missions"), STAFF),
     ("partners:ecosystem", _("Ecosystem"), ADMINS),
     ("governance:audit", _("Audit trail"), REVIEWERS),
     ("accounts:team", _("Team"), ADMINS),

@@ -30,6 +30,7 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -346,18 +347,31 @@ def mission_totals(mission: Mission, *, viewer: User) -> dict[str, Decimal | int
     row = _validated(mission=mission).aggregate(
         value=Coalesce(Sum("value"), ZERO),
         count=Count("pk", filter=Q(corrects__isnull=True)),
-        contributors=Subquery(
-            shares.order_by()
-            .annotate(_g=Value(1))
-            .values("_g")
-            .annotate(n=Count("partner_id", distinct=True))
-            .values("n")
+        # An aggregate of the (constant) subquery: `aggregate()` accepts only aggregates.
+        contributors=Max(
+            Subquery(
+                shares.order_by()
+                .annotate(_g=Value(1))
+                .values("_g")
+                .annotate(n=Count("partner_id", distinct=True))
+                .values("n"),
+                output_field=IntegerField(),
+            )
         ),
     )
     contributors = row["contributors"] or 0
     if hides_totals(mission, viewer, contributors):
         return {"value": None, "count": None, "contributors": None, "hidden": True}
     return {"value": row["value"], "count": row["count"], "contributors": contributors, "hidden": False}
+
+
+def mission_measurements(mission: Mission) -> QuerySet[Measurement]:
+    """The measurements of a mission's manual objectives, newest first, with who recorded them (one query)."""
+    return (
+        Measurement.objects.filter(objective__mission=mission)
+        .select_related("recorded_by")
+        .order_by("objective_id", "-measured_on", "-id")
+    )
 
 
 # --- to do ---------------------------------------------------------------------
