@@ -6,3 +6,8 @@ class MissionsConfig(AppConfig):
     name = "ecosystem.missions"
     label = "missions"
     verbose_name = _("Missions")
+
+    def ready(self) -> None:
+        from .portal import register_portal_panels  # the models are loaded only now
+
+        register_portal_panels()
