@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from ecosystem.accounts.services import invitation_create
 from ecosystem.core.errors import ApplicationError, FieldErrors
+from ecosystem.core.portal import portal_panels
 from ecosystem.core.roles import PARTNER_USERS, Role
 from ecosystem.core.views import client_ip, form_errors_from, role_required
 
@@ -33,6 +34,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "proposition": ValueProposition.objects.filter(role=partner.role).first(),
         "agreements": agreements,
         "warnings": [a for a in agreements if a.state != "valid"],
+        "panels": portal_panels(request.user),
     }
     return render(request, "portal/home.html", context)
 

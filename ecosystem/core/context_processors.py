@@ -14,6 +14,7 @@ NAVIGATION = [
     ("accounts:team", _("Team"), ADMINS),
     ("core:settings", _("Settings"), ADMINS),
     ("portal:home", _("Home"), PARTNER_USERS),
+    ("mission_portal:list", _("Missions"), PARTNER_USERS),
     ("portal:profile", _("Our profile"), PARTNER_USERS),
     ("portal:team", _("Our team"), PARTNER_USERS),
     ("portal:participants", _("Participants"), PARTNER_USERS),
