@@ -11,10 +11,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -461,15 +463,20 @@ class ContributorSerializer(serializers.Serializer):
 class ContributionSerializer(serializers.ModelSerializer):
     contributors = serializers.SerializerMethodField()
     evidence_url = serializers.CharField(read_only=True, help_text="A link to the evidence, or empty.")
+    # Files are private: served by a view that applies the contribution's walls, never from MEDIA_URL.
+    evidence_file = serializers.SerializerMethodField()
 
     class Meta:
         model = Contribution
         fields = [
             "id", "mission", "objective", "partner", "kind", "description", "value", "quantity", "date",
-            "contributors", "status", "rejection_reason", "evidence_url", "external_id", "corrects",
-            "created_at", "updated_at",
+            "contributors", "status", "rejection_reason", "evidence_url", "evidence_file", "external_id",
+            "corrects", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def get_evidence_file(self, contribution: Contribution) -> str | None:
+        return reverse("missions:evidence", args=[contribution.pk]) if contribution.evidence_file else None
 
     @extend_schema_field(ContributorSerializer(many=True))
     def get_contributors(self, contribution: Contribution) -> list[dict[str, Any]]:
@@ -485,7 +492,8 @@ class ContributionSerializer(serializers.ModelSerializer):
             "id": c.pk, "mission": c.mission_id, "objective": c.objective_id, "partner": c.partner_id,
             "kind": c.kind, "description": c.description, "value": str(c.value), "quantity": _decimal(c.quantity),
             "date": c.date.isoformat(), "contributors": self.get_contributors(c), "status": c.status,
-            "rejection_reason": c.rejection_reason, "evidence_url": c.evidence_url, "external_id": c.external_id,
+            "rejection_reason": c.rejection_reason, "evidence_url": c.evidence_url,
+            "evidence_file": self.get_evidence_file(c), "external_id": c.external_id,
             "corrects": c.corrects_id, "created_at": TIMESTAMP.to_representation(c.created_at),
             "updated_at": TIMESTAMP.to_representation(c.updated_at),
         }  # fmt: skip
@@ -508,6 +516,10 @@ class ContributionInput(InputSerializer):
     contributors = BoundedList(child=ContributorInput(), required=False, max_length=MAX_CONTRIBUTORS)
     evidence_url = _text(MAX_URL)
     external_id = _text(MAX_EXTERNAL_ID, allow_null=True)
+
+
+class EvidenceInput(InputSerializer):
+    file = serializers.FileField()
 
 
 class CorrectionInput(InputSerializer):
@@ -660,6 +672,20 @@ class ContributionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tena
     def reject(self, request: Request, pk=None) -> Response:
         """The reason is required (the answer says so when it is missing)."""
         return self._act(request, services.contribution_reject, with_reason=True)
+
+    @extend_schema(request={"multipart/form-data": EvidenceInput}, responses=ContributionSerializer)
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    def evidence(self, request: Request, pk=None) -> Response:
+        """Attach (or replace) the evidence file: PDF, PNG, JPEG or DOCX, size-checked. Like any change
+        before validation, co-contributors confirm again."""
+        contribution = self.get_object()
+        data = EvidenceInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.contribution_update(
+            actor=request.user, contribution=contribution, data={}, evidence=data.validated_data["file"],
+            ip=client_ip(request),
+        )  # fmt: skip
+        return self._answer(contribution)
 
     @extend_schema(request=CorrectionInput, responses={201: ContributionSerializer})
     @action(detail=True, methods=["post"], roles=MANAGERS)

@@ -563,3 +563,39 @@ def test_lists_read_a_fixed_number_of_queries(alpha_client, world, django_assert
     for path in ("/api/missions/", "/api/objectives/", "/api/participations/", "/api/contributions/"):
         with django_assert_max_num_queries(8):
             assert sam.get(path).status_code == 200
+
+
+def test_evidence_files_are_checked_and_served_only_behind_the_walls(alpha_client, world, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
+    circular = world["circular"]
+    ours = declare(world["sam"], circular, kind="in_kind")
+    sam = as_(alpha_client, world["sam"])
+    wrong_type = sam.post(
+        f"/api/contributions/{ours.pk}/evidence/", {"file": SimpleUploadedFile("invoice.pdf", b"MZ\x90 not a pdf")}
+    )
+    too_big = sam.post(
+        f"/api/contributions/{ours.pk}/evidence/",
+        {"file": SimpleUploadedFile("big.pdf", pdf + b"0" * (settings.AGREEMENT_DOCUMENT_MAX_BYTES + 1))},
+    )
+    attached = sam.post(f"/api/contributions/{ours.pk}/evidence/", {"file": SimpleUploadedFile("invoice.pdf", pdf)})
+    link = attached.json()["evidence_file"]
+    clara = as_(Client(HTTP_HOST="alpha.localhost"), world["clara"])
+    competitor_attach = clara.post(
+        f"/api/contributions/{ours.pk}/evidence/", {"file": SimpleUploadedFile("x.pdf", pdf)}
+    )
+    from tests.conftest import login
+
+    own_download = login(Client(HTTP_HOST="alpha.localhost"), connection.tenant, world["sam"]).get(link)
+    competitor_download = login(Client(HTTP_HOST="alpha.localhost"), connection.tenant, world["clara"]).get(link)
+
+    assert wrong_type.status_code == 400 and wrong_type.json() == {
+        "evidence_file": ["The file's content does not match its .pdf name."]
+    }
+    assert too_big.status_code == 400 and "evidence_file" in too_big.json()
+    assert attached.status_code == 200 and link == f"/missions/contributions/{ours.pk}/evidence/"
+    assert competitor_attach.status_code == 404
+    assert own_download.status_code == 200 and b"".join(own_download.streaming_content) == pdf
+    assert competitor_download.status_code == 404
