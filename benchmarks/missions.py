@@ -7,8 +7,8 @@ In a database of its own, one tenant, one mission of 100,000 contributions
 1. the staff mission page, the partner's portal mission page and the
    objectives API (progress of every objective), each against the raw
    aggregate SQL over the same rows (validated value, quantity, count and
-   contributing partners per objective), requests interleaved: medians and
-   their ratio. Goal: ratio <= 3.
+   contributing partners per objective, and the mission's validated total),
+   requests interleaved: medians and their ratio. Goal: ratio <= 3.
 2. 10,000 contributions sent through `POST /api/contributions/batch/`, then
    the same batch again (nothing changes). Goal: <= 5 s.
 """
@@ -21,14 +21,25 @@ import time
 
 from _common import bench_database, query_count
 
-RAW_SQL = """
-SELECT c.objective_id, sum(c.value), sum(c.quantity), count(*) FILTER (WHERE c.corrects_id IS NULL),
-       (SELECT count(DISTINCT s.partner_id) FROM missions_share s JOIN missions_contribution c2
-          ON c2.id = s.contribution_id WHERE c2.objective_id = c.objective_id AND c2.status = 'validated')
-FROM missions_contribution c
-WHERE c.mission_id = %s AND c.status = 'validated'
-GROUP BY c.objective_id
-"""
+# What the mission page shows, written by hand: every objective's validated value, quantity, count
+# and contributing partners, and the mission's validated total, count and contributing partners.
+RAW_SQL = [
+    """
+    SELECT c.objective_id, sum(c.value), sum(c.quantity), count(*) FILTER (WHERE c.corrects_id IS NULL),
+           (SELECT count(DISTINCT s.partner_id) FROM missions_share s JOIN missions_contribution c2
+              ON c2.id = s.contribution_id WHERE c2.objective_id = c.objective_id AND c2.status = 'validated')
+    FROM missions_contribution c
+    WHERE c.mission_id = %(mission)s AND c.status = 'validated'
+    GROUP BY c.objective_id
+    """,
+    """
+    SELECT sum(c.value), count(*) FILTER (WHERE c.corrects_id IS NULL),
+           (SELECT count(DISTINCT s.partner_id) FROM missions_share s JOIN missions_contribution c2
+              ON c2.id = s.contribution_id WHERE c2.mission_id = %(mission)s AND c2.status = 'validated')
+    FROM missions_contribution c
+    WHERE c.mission_id = %(mission)s AND c.status = 'validated'
+    """,
+]
 
 
 def timed(call) -> float:
@@ -50,8 +61,9 @@ def raw_sql(mission_id: int):
 
     def call():
         with connection.cursor() as cursor:
-            cursor.execute(RAW_SQL, [mission_id])
-            cursor.fetchall()
+            for statement in RAW_SQL:
+                cursor.execute(statement, {"mission": mission_id})
+                cursor.fetchall()
 
     return call
 
@@ -67,7 +79,7 @@ def main() -> None:
 
 
 def seed(args):
-    from django.db import connection
+    from django.db import connection, transaction
     from django.test import Client
     from rest_framework.authtoken.models import Token
 
@@ -97,7 +109,8 @@ def seed(args):
         )
     ]
     ids = [p.pk for p in partners]
-    with connection.cursor() as cursor:
+    # One transaction: the database checks at commit that every contribution's weights add up to 1.
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             """
             INSERT INTO missions_contribution
@@ -123,6 +136,7 @@ def seed(args):
             """,
             {"partners": ids},
         )
+    with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     staff = Client(HTTP_HOST="bench.localhost")
     staff.force_login(manager, backend="ecosystem.accounts.backends.AccountBackend")

@@ -13,8 +13,12 @@ from django.db import connection
 from django.db.models import Model, QuerySet
 from django_tenants.utils import get_public_schema_name
 
+from .bulk import copy_objects
 from .models import AuditEvent
 from .roles import REVIEWERS, has_role
+
+# From this many events at once, COPY them (a CRM batch writes thousands).
+COPY_FROM = 500
 
 
 def _on_public_schema() -> bool:
@@ -73,7 +77,9 @@ def audit_record_many(
         _event(actor=actor, action=action, target=target, before=before, after=after, ip=ip)
         for action, target, before, after in events
     ]
-    AuditEvent.objects.bulk_create(rows, batch_size=2000)
+    if len(rows) >= COPY_FROM:
+        return copy_objects(rows)
+    AuditEvent.objects.bulk_create(rows)
     return len(rows)
 
 

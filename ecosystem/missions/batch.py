@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from ecosystem.accounts.models import User
 from ecosystem.core.audit import audit_record_many
+from ecosystem.core.bulk import copy_objects, reserve_ids
 from ecosystem.core.errors import ApplicationError, FieldErrors
 from ecosystem.core.roles import MANAGERS, require_role
 
@@ -194,15 +195,12 @@ def _write(
     new = [p for p in plans if p.existing is None]
     changed = [p for p in plans if p.existing is not None and p.existing.pk not in unchanged]
 
-    created = Contribution.objects.bulk_create(
-        [
-            Contribution(mission=p.context.mission, status=initial_status(p.shares), declared_by=actor, **p.cleaned)
-            for p in new
-        ],
-        batch_size=2000,
-    )
-    for plan, contribution in zip(new, created, strict=True):
-        plan.existing = contribution
+    # COPY, with ids reserved first: the shares refer to them.
+    for plan, pk in zip(new, reserve_ids(Contribution, len(new)), strict=True):
+        plan.existing = Contribution(
+            pk=pk, mission=plan.context.mission, status=initial_status(plan.shares), declared_by=actor, **plan.cleaned
+        )
+    copy_objects([p.existing for p in new])
 
     befores = {}
     for plan in changed:
@@ -221,9 +219,7 @@ def _write(
             batch_size=2000,
         )  # fmt: skip
         Share.objects.filter(contribution_id__in=[p.existing.pk for p in changed]).delete()
-    Share.objects.bulk_create(
-        [share for p in (*new, *changed) for share in share_rows(p.existing, p.shares)], batch_size=5000
-    )
+    copy_objects([share for p in (*new, *changed) for share in share_rows(p.existing, p.shares)])
 
     events = [("contribution.declared", p.existing, None, contribution_snapshot(p.existing, p.shares)) for p in new]
     for plan in changed:

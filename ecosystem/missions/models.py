@@ -253,6 +253,8 @@ class Contribution(models.Model):
         ]
         indexes = [
             models.Index(fields=["mission", "status", "objective"], name="contribution_mission_status"),
+            # A mission's latest contributions of a status (the portal's list of the others' validated ones).
+            models.Index(fields=["mission", "status", "-date", "-id"], name="contribution_mission_latest"),
             models.Index(fields=["objective", "status"], name="contribution_objective_status"),
             models.Index(fields=["partner", "status"], name="contribution_partner_status"),
             models.Index(fields=["status", "date"], name="contribution_status_date"),

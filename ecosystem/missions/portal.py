@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from ecosystem.accounts.models import User
 from ecosystem.core.dashboard import Panel
 from ecosystem.core.errors import ApplicationError, FieldErrors, NotAllowed
+from ecosystem.core.pagination import UncountedPage
 from ecosystem.core.portal import register_portal_panel
 from ecosystem.core.roles import PARTNER_USERS, Role
 from ecosystem.core.views import client_ip, form_errors_from, role_required
@@ -94,11 +95,8 @@ def _detail_page(
     participations = selectors.mission_participations(mission, viewer=user)
     own, commitment = next(((p, prog) for p, prog in participations if p.partner_id == partner_id), (None, None))
     frozen = services.participation_frozen_reason(own.partner) if own is not None else ""
-    visible = selectors.contributions_visible_to(user).filter(mission=mission)
-    ours = visible.filter(shares__partner_id=partner_id).prefetch_related(
-        Prefetch("shares", queryset=Share.objects.select_related("partner").order_by("id"))
-    )
-    others = visible.exclude(shares__partner_id=partner_id)
+    ours, others = selectors.mission_contributions_for(mission, user)
+    ours = ours.prefetch_related(Prefetch("shares", queryset=Share.objects.select_related("partner").order_by("id")))
     is_admin = user.role == Role.PARTNER_ADMIN
     context = {
         "mission": mission,
@@ -110,7 +108,8 @@ def _detail_page(
         "can_declare": mission.takes_contributions and own is not None and own.state == P.ACTIVE and not frozen,
         "awaiting": list(selectors.shares_awaiting(user).filter(contribution__mission=mission)),
         "ours": Paginator(ours, PAGE_SIZE).get_page(request.GET.get("page")),
-        "others": Paginator(others, PAGE_SIZE).get_page(request.GET.get("others")),
+        # Thousands of others' contributions: paged without counting them all.
+        "others": UncountedPage(others, PAGE_SIZE, request.GET.get("others")),
         "can_answer": is_admin and own is not None and own.state == P.INVITED,
         "can_leave": is_admin and own is not None and own.state == P.ACTIVE,
         "answer_form": answer_form or ReasonForm(auto_id="answer-%s"),

@@ -122,6 +122,21 @@ def contributions_visible_to(user: User) -> QuerySet[Contribution]:
     return contributions.filter(mission__in=visible_missions).filter(has_share | others_validated)
 
 
+def mission_contributions_for(mission: Mission, viewer: User) -> tuple[QuerySet[Contribution], QuerySet[Contribution]]:
+    """A mission `viewer`'s partner may see (its caller checked): the contributions its organisation has a
+    share in, and the others' it may see — validated ones in an open mission, none in coopetition. The
+    same walls as `contributions_visible_to`, written for one mission so that PostgreSQL reads only its rows."""
+    partner = _partner_of(viewer)
+    rows = Contribution.objects.filter(mission=mission).select_related("mission", "objective", "partner")
+    if partner is None:
+        return rows.none(), rows.none()
+    has_share = Exists(Share.objects.filter(contribution=OuterRef("pk"), partner_id=partner))
+    ours = rows.filter(has_share).order_by("-date", "-id")
+    if mission.is_coopetition:
+        return ours, rows.none()
+    return ours, rows.filter(~has_share, status=C.VALIDATED).order_by("-date", "-id")
+
+
 def mission_for(user: User, pk: int) -> Mission:
     """One mission `user` may see (Mission.DoesNotExist otherwise)."""
     return missions_visible_to(user).get(pk=pk)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.test import Client
 
@@ -205,3 +207,24 @@ def test_identical_batches_sent_at_once_make_one_set_of_rows(race):
     assert sorted(a.json()["unchanged"] for a in answers) == [0, 200, 200, 200]
     assert Contribution.objects.count() == 200
     assert Share.objects.count() == 240
+
+
+def test_a_large_batch_is_written_with_copy_and_reads_like_any_declaration(alpha_client, world):
+    client = api(alpha_client, world["manager"])
+
+    answer = send(client, items(world, 600, prefix="BIG"))
+
+    first = Contribution.objects.get(external_id="BIG-0")
+    event = AuditEvent.objects.filter(action="contribution.declared", object_id=str(first.pk)).get()
+    assert answer.json()["created"] == 600
+    assert AuditEvent.objects.filter(action="contribution.declared").count() == 600
+    assert event.actor == world["manager"] and event.object_type == "missions.contribution"
+    assert event.after["contributors"] == [
+        {"partner": world["medisol"].pk, "weight": "0.7"}, {"partner": world["finamed"].pk, "weight": "0.3"},
+    ]  # fmt: skip
+    assert (first.status, first.declared_by, str(first.value), first.created_at is not None) == (
+        "awaiting_confirmation", world["manager"], "10.00", True,
+    )  # fmt: skip
+    assert list(first.shares.order_by("partner__name").values_list("partner__name", "weight", "state")) == [
+        ("Finamed", Decimal("0.3"), "pending"), ("Medisol", Decimal("0.7"), "confirmed"),
+    ]  # fmt: skip

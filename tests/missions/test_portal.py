@@ -144,7 +144,8 @@ def test_the_mission_page_reads_in_a_constant_number_of_queries(as_user, world, 
     assert response.status_code == second_page.status_code == 200
     assert response.context["ours"].paginator.count == 80
     assert len(response.context["ours"].object_list) == 25
-    assert response.context["others"].paginator.count == 20
+    assert len(response.context["others"].object_list) == 20 and not response.context["others"].has_next
+    assert second_page.context["others"].object_list == [] and second_page.context["others"].has_previous
     assert len(response.context["awaiting"]) == 40
 
 
@@ -628,3 +629,29 @@ def test_a_french_user_reads_the_mission_page_in_french(as_user, world):
     response = client.get(f"/portal/missions/{circular.pk}/", HTTP_ACCEPT_LANGUAGE="fr")
 
     assert "Objectifs partagés" in page(response)
+
+
+def test_the_contributions_of_one_mission_are_those_the_walls_let_through(as_user, world):
+    """`mission_contributions_for` is `contributions_visible_to` written for one mission."""
+    from ecosystem.missions.selectors import contributions_visible_to, mission_contributions_for
+
+    manager = world["manager"]
+    for mission in (world["mission"], world["circular"]):
+        for partner in {world["medisol"], world["finamed"], world["carevia"]} & {
+            p.partner for p in mission.participations.all()
+        }:
+            for validate in (True, False):
+                contribution = declare(manager, mission, partner=partner.pk)
+                if validate:
+                    services.contribution_validate(actor=manager, contribution=contribution)
+        declare(manager, mission, partner=world["medisol"].pk, contributors=[
+            {"partner": p.partner_id} for p in mission.participations.all()
+        ])  # fmt: skip
+    from ecosystem.missions.selectors import missions_visible_to
+
+    for user in (world["sam"], world["clara"]):
+        for mission in missions_visible_to(user):
+            ours, others = mission_contributions_for(mission, user)
+            walls = set(contributions_visible_to(user).filter(mission=mission).values_list("pk", flat=True))
+            assert set(ours.values_list("pk", flat=True)) | set(others.values_list("pk", flat=True)) == walls
+            assert not set(ours.values_list("pk", flat=True)) & set(others.values_list("pk", flat=True))
