@@ -54,7 +54,7 @@ class ContributionForm(forms.Form):
         help_text=_("PDF, PNG, JPEG or DOCX."),
     )  # fmt: skip
     contributors = AnyChoiceMultipleField(
-        label=_("Co-contributors"), required=False,
+        label=_("Co-contributors"), required=False, widget=forms.CheckboxSelectMultiple,
         help_text=_("Other participants of the mission who made this contribution with you; each confirms its share."),
     )  # fmt: skip
     own_weight = forms.CharField(
