@@ -91,6 +91,11 @@ def test_every_page_passes_axe_in_both_languages_at_desktop_and_phone_width(stac
     page.locator("#id_role").select_option("reviewer")
     page.locator("main form button[type=submit]").first.click()
     expect(page.get_by_role("status")).to_contain_text("a11y.visitor@demo.test")
+    page.goto(f"{tenant}/missions/")
+    clinics = page.get_by_role("link", name="Equip 500 rural clinics by 2027").get_attribute("href")
+    circular = page.get_by_role("link", name="Circular medical equipment").get_attribute("href")
+    page.goto(f"{tenant}{clinics}")
+    queued = page.locator("#queue a[href*='/missions/contributions/']").first.get_attribute("href")
     _survey(page, axe, tenant, "admin", [
         ("dashboard", "/"),
         ("directory", "/partners/"),
@@ -111,6 +116,19 @@ def test_every_page_passes_axe_in_both_languages_at_desktop_and_phone_width(stac
         ("audit filtered", "/governance/audit/?action=partner&since=2020-01-01"),
         ("password change", "/accounts/password/"),
         ("not allowed", "/portal/"),
+        ("missions", "/missions/"),
+        ("missions filtered", "/missions/?status=active&confidentiality=coopetition"),
+        ("mission", clinics),
+        ("mission, coopetition", circular),
+        ("mission form", "/missions/new/"),
+        ("mission form refused", "/missions/new/", REFUSED),
+        ("mission edit", f"{clinics}edit/"),
+        ("objective form", f"{clinics}objectives/new/"),
+        ("objective form refused", f"{clinics}objectives/new/", REFUSED),
+        ("invite into a mission", f"{clinics}invite/"),
+        ("declare for a partner", f"{clinics}declare/"),
+        ("declare for a partner refused", f"{clinics}declare/", REFUSED),
+        ("contribution", queued),
     ], problems)  # fmt: skip
     _close(context, axe, problems)
 
@@ -131,7 +149,18 @@ def test_every_page_passes_axe_in_both_languages_at_desktop_and_phone_width(stac
     _close(context, axe, problems)
 
     context, page, axe = _persona(browser, tenant, "sam@medisol.test")
+    page.goto(f"{tenant}/portal/missions/")
+    portal_clinics = page.get_by_role("link", name="Equip 500 rural clinics by 2027").get_attribute("href")
+    portal_circular = page.get_by_role("link", name="Circular medical equipment").get_attribute("href")
+    page.goto(f"{tenant}{portal_clinics}")
+    awaiting = page.locator("main a[href*='/portal/missions/contributions/']").first.get_attribute("href")
     _survey(page, axe, tenant, "partner-admin", [
+        ("missions", "/portal/missions/"),
+        ("mission", portal_clinics),
+        ("mission, coopetition", portal_circular),
+        ("declare", f"{portal_clinics}declare/"),
+        ("declare refused", f"{portal_clinics}declare/", REFUSED),
+        ("contribution awaiting our confirmation", awaiting),
         ("portal", "/portal/"),
         ("profile", "/portal/profile/"),
         ("team", "/portal/team/"),
