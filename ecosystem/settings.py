@@ -282,6 +282,12 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "UserRoleEnum": "ecosystem.core.roles.Role",
         "ParticipantRoleEnum": "partners.models.ParticipantRole",
+        "PartnerStatusEnum": "partners.models.Partner.Status",
+        "AgreementKindEnum": "partners.models.Agreement.Kind",
+        "MissionStatusEnum": "ecosystem.missions.models.Mission.Status",
+        "MissionRoleEnum": "ecosystem.missions.models.Participation.Role",
+        "ContributionKindEnum": "ecosystem.missions.models.Kind",
+        "ContributionStatusEnum": "ecosystem.missions.models.Contribution.Status",
     },
 }
 

@@ -127,7 +127,7 @@ def browser():
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_21_AA}, "resultTypes": ["violations"]}
 # Runs in every document of a watched page, before the page's own scripts:
-# announces the document, runs axe once it has loaded, reports the violations.
+# announces the document, runs axe once it is parsed, reports the violations.
 AXE_IN_PAGE = (
     Axe().axe_script
     + """
@@ -138,7 +138,10 @@ AXE_IN_PAGE = (
     id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(node => String(node.target)),
   })));
   window.axeStarted(id, location.href);
-  const loaded = new Promise(done => addEventListener("load", done, {once: true}));
+  // Once the document is parsed (its render-blocking styles applied), not at "load": a navigation
+  // started before "load" (a click on a page still fetching an image) stops the document, whose
+  // "load" then never comes, and the navigation would wait for a report that never comes either.
+  const loaded = new Promise(done => addEventListener("DOMContentLoaded", done, {once: true}));
   const first = loaded.then(run).then(violations => { window.axeReport(id, location.href, violations); });
   window.axeCheckAgain = () => first.then(run);
 })();
@@ -154,7 +157,7 @@ class AxeWatch:
     """Runs axe-core on every document `page` shows, and holds the page on each
     document until axe has checked it.
 
-    Each document runs axe when it has loaded and reports to Python; a
+    Each document runs axe once it is parsed and reports to Python; a
     main-frame navigation away from it (a `goto`, a followed link, a submitted
     form) waits for that report. `check()` hands over the current document's
     violations; `unclaimed()` every violation no `check()` handed over. A

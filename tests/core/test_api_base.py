@@ -82,7 +82,10 @@ def test_a_viewset_without_a_read_rule_fails_closed(alpha):
 def test_every_tenant_endpoint_declares_its_roles_and_its_read_rule():
     viewsets = {prefix: viewset for prefix, viewset, _basename in router.registry}
 
-    assert sorted(viewsets) == ["agreements", "governance/audit", "invitations", "partners", "tiers"]
+    assert sorted(viewsets) == [
+        "agreements", "contributions", "governance/audit", "invitations", "missions", "objectives",
+        "participations", "partners", "tiers",
+    ]  # fmt: skip
     for prefix, viewset in viewsets.items():
         assert issubclass(viewset, TenantViewSet), prefix
         assert viewset.roles, prefix
