@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -317,10 +318,20 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"fanout_prefix": True, "fanout_patterns": Tru
 # Tests get a queue of their own, so a developer's running worker never takes their tasks.
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default=f"test-{os.getpid()}" if TESTING else "symbiose")
 CELERY_TIMEZONE = TIME_ZONE
+# A value report running longer than this is stopped; the sweeper fails one whose worker was lost.
+VALUE_REPORT_TIME_LIMIT = env.int("VALUE_REPORT_TIME_LIMIT", default=30 * 60)
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "tenancy.clear_expired_sessions_everywhere",
         "schedule": timedelta(hours=6),
+    },
+    "sweep-stuck-reports": {
+        "task": "value.sweep_stuck_reports_everywhere",
+        "schedule": timedelta(minutes=5),
+    },
+    "monthly-reports": {
+        "task": "value.monthly_reports_everywhere",
+        "schedule": crontab(minute=0, hour=3, day_of_month=1),
     },
 }
 

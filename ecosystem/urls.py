@@ -8,6 +8,7 @@ from rest_framework.routers import SimpleRouter
 from ecosystem.accounts import api as accounts_api
 from ecosystem.core import views as core_views
 from ecosystem.missions import api as missions_api
+from ecosystem.value import api as value_api
 from governance import api as governance_api
 from partners import api as partners_api
 from partners import views as partners_views
@@ -21,6 +22,7 @@ router.register("missions", missions_api.MissionViewSet, basename="mission")
 router.register("objectives", missions_api.ObjectiveViewSet, basename="objective")
 router.register("participations", missions_api.ParticipationViewSet, basename="participation")
 router.register("contributions", missions_api.ContributionViewSet, basename="contribution")
+router.register("reports", value_api.ReportViewSet, basename="report")
 router.register("governance/audit", governance_api.AuditEventViewSet, basename="audit-event")
 
 api_urlpatterns = [

@@ -214,24 +214,32 @@ def _cell(value) -> str:
     return f"'{text}" if text[:1] in FORMULA_STARTS else text
 
 
-def partners_export_response(partners, *, request) -> HttpResponse:
-    """The given (filtered) partners as CSV that opens correctly in Excel:
-    UTF-8 with BOM, `;` for a French user (French Excel's separator), `,` otherwise."""
+def csv_response(stem: str, header: list[str], rows) -> HttpResponse:
+    """`rows` under `header` as a CSV download that opens correctly in Excel: UTF-8 with BOM,
+    `;` for a French user (French Excel's separator), `,` otherwise; no cell starts a formula."""
     delimiter = ";" if translation.get_language() == "fr" else ","
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="partners-{stamp}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{stem}-{stamp}.csv"'
     response.write("\ufeff")
     writer = csv.writer(response, delimiter=delimiter)
-    writer.writerow(COLUMNS + EXPORT_ONLY)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_cell(v) for v in row])
+    return response
+
+
+def partners_export_response(partners, *, request) -> HttpResponse:
+    """The given (filtered) partners as CSV (see `csv_response`)."""
     window = tenant_settings().agreement_expiring_days
-    for partner in partners.iterator(chunk_size=2000):
-        row = [
+    rows = (
+        [
             partner.external_id, partner.name, partner.role, partner.tier.name if partner.tier_id else "",
             partner.country, partner.website, ", ".join(partner.tags), partner.description,
             partner.contact_email, partner.contact_phone, partner.notes, partner.status,
             horizon_state(partner.agreement_horizon, window=window),
             timezone.localtime(partner.created_at).strftime("%Y-%m-%d %H:%M"),
-        ]  # fmt: skip
-        writer.writerow([_cell(v) for v in row])
-    return response
+        ]
+        for partner in partners.iterator(chunk_size=2000)
+    )  # fmt: skip
+    return csv_response("partners", COLUMNS + EXPORT_ONLY, rows)

@@ -6,3 +6,8 @@ class ValueConfig(AppConfig):
     name = "ecosystem.value"
     label = "value"
     verbose_name = _("Value reports")
+
+    def ready(self) -> None:
+        from . import audit_actions  # the models are loaded only now
+
+        audit_actions.register()

@@ -1,1 +1,140 @@
-"""Models arrive with their issue; the app exists so the layout and migrations are in place."""
+"""Value-contribution reports: a request (period, missions, roles), its lifecycle, its stored results.
+
+A report is computed by a Celery task (`tasks.compute_report`) and its
+results are written in one transaction: the scorecard (one row per
+partner), the monthly series, the collaboration network (pairs), and a
+summary (totals, synergy, concentration, fair shares per objective).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from partners.models import Partner
+
+MONEY = {"max_digits": 16, "decimal_places": 2}
+
+
+class Report(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    PENDING = (Status.QUEUED, Status.RUNNING)
+
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))
+    # Sorted ids and roles; empty: every mission, every role.
+    missions = ArrayField(models.BigIntegerField(), default=list, blank=True, verbose_name=_("missions"))
+    roles = ArrayField(models.CharField(max_length=32), default=list, blank=True, verbose_name=_("roles"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
+    failure_reason = models.TextField(_("why it failed"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("value report")
+        verbose_name_plural = _("value reports")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(period_end__gte=F("period_start")), name="report_period_in_order"),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="report_progress_percent"),
+            # One pending computation per set of parameters: asking again returns it (`services.report_request`).
+            models.UniqueConstraint(
+                fields=["period_start", "period_end", "missions", "roles"],
+                condition=Q(status__in=["queued", "running"]),
+                name="report_pending_once",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "started_at"], name="report_status_started")]
+
+    def __str__(self) -> str:
+        return f"{self.period_start} to {self.period_end}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in self.PENDING
+
+
+class ReportRow(models.Model):
+    """One partner's line of a report's scorecard."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="rows")
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=32)
+    tier = models.CharField(max_length=100, blank=True)
+    linear = models.DecimalField(**MONEY)
+    share = models.FloatField()
+    solo = models.DecimalField(**MONEY)
+    joint = models.DecimalField(**MONEY)
+    fair_share = models.DecimalField(null=True, blank=True, **MONEY)
+    contributions = models.PositiveIntegerField()
+    missions = models.PositiveIntegerField()
+    previous = models.DecimalField(**MONEY)
+    change = models.DecimalField(**MONEY)
+    change_percent = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-linear", "partner_id"]
+        constraints = [models.UniqueConstraint(fields=["report", "partner"], name="report_row_once_per_partner")]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id}: {self.linear}"
+
+
+class ReportSeries(models.Model):
+    """A month's validated value of one partner, role or contribution kind."""
+
+    class Dimension(models.TextChoices):
+        PARTNER = "partner", _("Partner")
+        ROLE = "role", _("Role")
+        KIND = "kind", _("Kind")
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="series")
+    dimension = models.CharField(max_length=10, choices=Dimension.choices)
+    key = models.CharField(max_length=64)
+    month = models.DateField()
+    value = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["dimension", "key", "month"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "dimension", "key", "month"], name="report_series_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dimension} {self.key} {self.month}: {self.value}"
+
+
+class ReportPair(models.Model):
+    """The value of the joint contributions two partners share: an edge of the collaboration network."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="pairs")
+    partner_a = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="+")
+    partner_b = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="+")
+    value = models.DecimalField(**MONEY)
+    contributions = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-value", "partner_a_id", "partner_b_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "partner_a", "partner_b"], name="report_pair_once"),
+            models.CheckConstraint(condition=Q(partner_a__lt=F("partner_b")), name="report_pair_in_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner_a_id}-{self.partner_b_id}: {self.value}"

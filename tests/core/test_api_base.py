@@ -84,7 +84,7 @@ def test_every_tenant_endpoint_declares_its_roles_and_its_read_rule():
 
     assert sorted(viewsets) == [
         "agreements", "contributions", "governance/audit", "invitations", "missions", "objectives",
-        "participations", "partners", "tiers",
+        "participations", "partners", "reports", "tiers",
     ]  # fmt: skip
     for prefix, viewset in viewsets.items():
         assert issubclass(viewset, TenantViewSet), prefix

@@ -1,0 +1,78 @@
+"""Reads on value reports: who sees them, their stored results, the scorecard export."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+
+from ecosystem.accounts.models import User
+from ecosystem.core.errors import Conflict
+from ecosystem.core.roles import STAFF, has_role
+from partners.csv_io import csv_response
+
+from .models import Report, ReportRow
+
+SCORECARD_COLUMNS = [
+    "partner_id", "partner", "role", "tier", "linear_value", "share", "solo_value", "joint_value", "fair_share",
+    "contributions", "missions", "previous_value", "change", "change_percent",
+]  # fmt: skip
+
+
+def reports_visible_to(user: User) -> QuerySet[Report]:
+    """Every report for the orchestrator's staff; none for anyone else (partners read their own figures
+    through the portal, never a whole report)."""
+    if not has_role(user, STAFF):
+        return Report.objects.none()
+    return Report.objects.select_related("requested_by").order_by("-created_at", "-id")
+
+
+def _money(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def scorecard(report: Report) -> list[dict[str, Any]]:
+    rows = ReportRow.objects.filter(report=report).select_related("partner").order_by("-linear", "partner_id")
+    return [
+        {
+            "partner": r.partner_id, "name": r.partner.name, "role": r.role, "tier": r.tier,
+            "linear": _money(r.linear), "share": r.share, "solo": _money(r.solo), "joint": _money(r.joint),
+            "fair_share": _money(r.fair_share), "contributions": r.contributions, "missions": r.missions,
+            "previous": _money(r.previous), "change": _money(r.change), "change_percent": r.change_percent,
+        }
+        for r in rows
+    ]  # fmt: skip
+
+
+def report_results(report: Report) -> dict[str, Any]:
+    """A finished report's figures: summary, scorecard, monthly series, collaboration network (4 queries)."""
+    series: dict[str, dict[str, list[list[Any]]]] = defaultdict(lambda: defaultdict(list))
+    for s in report.series.order_by("dimension", "key", "month"):
+        series[s.dimension][s.key].append([s.month.isoformat(), str(s.value)])
+    pairs = [
+        {"source": p.partner_a_id, "target": p.partner_b_id, "value": str(p.value), "contributions": p.contributions}
+        for p in report.pairs.order_by("-value", "partner_a_id", "partner_b_id")
+    ]
+    return {
+        "summary": report.summary,
+        "scorecard": scorecard(report),
+        "series": {dimension: dict(keys) for dimension, keys in series.items()},
+        "network": pairs,
+    }
+
+
+def scorecard_csv_response(report: Report) -> HttpResponse:
+    if report.status != Report.Status.DONE:
+        raise Conflict(_("The report is not finished: there is nothing to export yet."), code="report_not_done")
+    rows = (
+        [
+            r["partner"], r["name"], r["role"], r["tier"], r["linear"], f"{r['share']:.6f}", r["solo"], r["joint"],
+            r["fair_share"] or "", r["contributions"], r["missions"], r["previous"], r["change"],
+            "" if r["change_percent"] is None else f"{r['change_percent']:.2f}",
+        ]
+        for r in scorecard(report)
+    )  # fmt: skip
+    return csv_response(f"scorecard-{report.period_start}-{report.period_end}", SCORECARD_COLUMNS, rows)

@@ -1,0 +1,138 @@
+"""The life of a value report: requested (202), deduplicated, cancelled, swept when stuck; who may do what."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from ecosystem.value import services
+from ecosystem.value.models import Report
+from tests.conftest import host, in_parallel, make_user
+from tests.partners.conftest import api
+
+PERIOD = {"period_start": "2026-01-01", "period_end": "2026-06-30"}
+
+
+def request(client, **body):
+    return client.post("/api/reports/", {**PERIOD, **body}, content_type="application/json")
+
+
+def test_a_manager_requests_a_report_and_the_same_request_returns_it(alpha_client, world):
+    client = api(alpha_client, world["manager"])
+
+    first = request(client, missions=[world["circular"].pk, world["mission"].pk], roles=["supplier", "partner"])
+    again = request(client, missions=[world["mission"].pk, world["circular"].pk], roles=["partner", "supplier"])
+    other = request(client, roles=["supplier"])
+    shown = client.get(f"/api/reports/{first.json()['id']}/")
+
+    assert first.status_code == again.status_code == other.status_code == 202
+    assert first.json() | {"id": 0, "created_at": ""} == {
+        "id": 0, "period_start": "2026-01-01", "period_end": "2026-06-30",
+        "missions": sorted([world["mission"].pk, world["circular"].pk]), "roles": ["partner", "supplier"],
+        "status": "queued", "progress": 0, "failure_reason": "", "created_at": "", "started_at": None,
+        "finished_at": None, "results": None,
+    }  # fmt: skip
+    assert again.json()["id"] == first.json()["id"]
+    assert other.json()["id"] != first.json()["id"]
+    assert shown.status_code == 200 and shown.json()["status"] == "queued"
+    assert Report.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "errors"),
+    [
+        ({"period_end": "2025-12-31"}, {"period_end": ["The period must not end before it starts."]}),
+        ({"period_start": "2020-01-01", "period_end": "2026-01-01"}, {"period_end": ["A report covers at most five years."]}),
+        ({"period_start": "01/02/2026"}, {"period_start": ["Give a date as YYYY-MM-DD."]}),
+        ({"missions": [999999]}, {"missions": ["No such mission: 999999."]}),
+        ({"roles": ["overlord"]}, {"roles": ['"overlord" is not a valid choice.']}),
+        ({"colour": "red"}, {"colour": ["This field cannot be set here."]}),
+    ],
+)
+def test_a_bad_request_is_refused_field_by_field_and_queues_nothing(alpha_client, world, body, errors):
+    answer = request(api(alpha_client, world["manager"]), **body)
+
+    assert (answer.status_code, answer.json()) == (400, errors)
+    assert not Report.objects.exists()
+
+
+def test_only_the_orchestrators_staff_see_reports_and_only_managers_request_them(alpha_client, world, beta):
+    report, _created = services.report_request(actor=world["manager"], data=PERIOD)
+    reviewer = api(Client(HTTP_HOST=host("alpha")), world["reviewer"])
+    sam = api(Client(HTTP_HOST=host("alpha")), world["sam"])
+    beta_manager = make_user(beta, "manager")
+
+    assert reviewer.get("/api/reports/").json()["count"] == 1
+    assert request(reviewer).status_code == 403
+    assert reviewer.post(f"/api/reports/{report.pk}/cancel/").status_code == 403
+    assert [sam.get("/api/reports/").status_code, sam.get(f"/api/reports/{report.pk}/").status_code] == [403, 403]
+    assert request(sam).status_code == 403
+    other_tenant = api(Client(HTTP_HOST=host("beta")), beta_manager)
+    assert other_tenant.get(f"/api/reports/{report.pk}/").status_code == 404
+    assert Report.objects.count() == 1
+
+
+def test_a_pending_report_is_cancelled_once(alpha_client, world):
+    client = api(alpha_client, world["manager"])
+    report = request(client).json()
+
+    cancelled = client.post(f"/api/reports/{report['id']}/cancel/")
+    again = client.post(f"/api/reports/{report['id']}/cancel/")
+    export = client.get(f"/api/reports/{report['id']}/export/")
+    fresh = request(client)
+
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    assert again.status_code == 409 and again.json()["code"] == "report_not_pending"
+    assert export.status_code == 409 and export.json()["code"] == "report_not_done"
+    assert fresh.json()["id"] != report["id"]  # a cancelled report no longer stands for its parameters
+
+
+def test_the_sweeper_fails_a_report_whose_worker_was_lost_and_no_other(world, settings):
+    now = timezone.now()
+    limit = dt.timedelta(seconds=settings.VALUE_REPORT_TIME_LIMIT)
+    stuck = Report.objects.create(period_start=dt.date(2026, 1, 1), period_end=dt.date(2026, 1, 31),
+                                  status="running", started_at=now - limit - dt.timedelta(minutes=1))  # fmt: skip
+    running = Report.objects.create(period_start=dt.date(2026, 2, 1), period_end=dt.date(2026, 2, 28),
+                                    status="running", started_at=now - limit + dt.timedelta(minutes=1))  # fmt: skip
+    lost = Report.objects.create(period_start=dt.date(2026, 3, 1), period_end=dt.date(2026, 3, 31))
+    Report.objects.filter(pk=lost.pk).update(created_at=now - 2 * limit - dt.timedelta(minutes=1))
+    queued = Report.objects.create(period_start=dt.date(2026, 4, 1), period_end=dt.date(2026, 4, 30))
+
+    swept = services.reports_fail_stuck(now)
+
+    states = dict(Report.objects.values_list("pk", "status"))
+    assert swept == 2
+    assert states == {stuck.pk: "failed", running.pk: "running", lost.pk: "failed", queued.pk: "queued"}
+    assert Report.objects.get(pk=stuck.pk).failure_reason.startswith("The computation stopped before it finished")
+
+
+def test_the_monthly_report_covers_the_previous_month(world):
+    from ecosystem.value.tasks import monthly_report
+
+    pk = monthly_report("2026-03-01")
+    again = monthly_report("2026-03-15")
+
+    report = Report.objects.get(pk=pk)
+    assert (report.period_start, report.period_end, report.missions, report.roles) == (
+        dt.date(2026, 2, 1), dt.date(2026, 2, 28), [], [],
+    )  # fmt: skip
+    assert again == pk and report.requested_by is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_identical_requests_at_once_make_one_report(race):
+    manager = make_user(race, "manager")
+    token = api(Client(), manager).defaults["HTTP_AUTHORIZATION"]
+
+    def post(i: int):
+        client = Client(HTTP_HOST=host(race.slug), HTTP_AUTHORIZATION=token, raise_request_exception=False)
+        return client.post("/api/reports/", PERIOD, content_type="application/json")
+
+    answers = in_parallel(8, post)
+
+    assert {a.status_code for a in answers} == {202}
+    assert len({a.json()["id"] for a in answers}) == 1
+    assert Report.objects.count() == 1
