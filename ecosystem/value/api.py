@@ -27,6 +27,14 @@ class DayField(serializers.CharField):
         super().__init__(max_length=40, **kwargs)
 
 
+@extend_schema_field(serializers.ChoiceField(choices=ParticipantRole.choices))
+class RoleField(serializers.CharField):
+    """A partner role (the service names the unknown ones and the choices)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=32, **kwargs)
+
+
 class ReportInput(InputSerializer):
     period_start = DayField()
     period_end = DayField()
@@ -35,7 +43,7 @@ class ReportInput(InputSerializer):
         help_text="Mission ids; none: every mission.",
     )  # fmt: skip
     roles = serializers.ListField(
-        child=serializers.ChoiceField(choices=ParticipantRole.choices), required=False,
+        child=RoleField(), required=False,
         max_length=len(ParticipantRole.values), help_text="Partner roles; none: every role.",
     )  # fmt: skip
 

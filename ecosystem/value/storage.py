@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from ecosystem.core.bulk import copy_objects
 
-from .engine import Results
+from .engine import ObjectiveFairShare, Results, ScorecardRow
 from .models import Report, ReportPair, ReportRow, ReportSeries
 
 CENT = Decimal("0.01")
@@ -26,15 +26,35 @@ def _series(report: Report, dimension: str, values) -> list[ReportSeries]:
     ]
 
 
+def _money(amount: Decimal) -> str:
+    return str(amount.quantize(CENT))
+
+
+def _top(row: ScorecardRow) -> dict[str, Any]:
+    return {
+        "partner": row.partner_id, "name": row.name, "value": _money(row.value), "share": row.share,
+        "fair_share": _money(row.fair_share),
+    }  # fmt: skip
+
+
+def _objective(o: ObjectiveFairShare) -> dict[str, Any]:
+    return {
+        "objective": o.objective_id, "mission": o.mission_id, "title": o.title, "metric": o.metric, "unit": o.unit,
+        "target": str(o.target), "total": str(o.total), "capped": o.capped, "exact": o.exact,
+        "permutations": o.permutations, "bound": o.bound, "confidence": o.confidence,
+        "shares": [{"partner": s.partner_id, "linear": str(s.linear), "fair": str(s.fair)} for s in o.shares],
+    }  # fmt: skip
+
+
 def summary(results: Results) -> dict[str, Any]:
     """The report's headline figures and fair shares per objective, as JSON."""
     concentration, synergy, trend = results.concentration, results.synergy, results.trend
     previous = sum((c.previous_value for c in trend.changes), Decimal(0))
     return {
-        "total_value": str(results.total_value),
+        "total_value": _money(results.total_value),
         "contributions": results.contributions,
         "partners": len(results.scorecard),
-        "joint_value": str(synergy.joint_value),
+        "joint_value": _money(synergy.joint_value),
         "synergy_ratio": synergy.ratio,
         "hhi": concentration.hhi,
         "hhi_points": concentration.hhi_points,
@@ -44,22 +64,10 @@ def summary(results: Results) -> dict[str, Any]:
         "previous_period": {
             "start": trend.previous_start.isoformat(),
             "end": trend.previous_end.isoformat(),
-            "total_value": str(previous),
+            "total_value": _money(previous),
         },
-        "top_partners": [
-            {"partner": r.partner_id, "name": r.name, "value": str(r.value), "share": r.share,
-             "fair_share": str(r.fair_share)}
-            for r in sorted(results.scorecard, key=lambda r: (-r.value, r.partner_id))[:5]
-        ],  # fmt: skip
-        "objectives": [
-            {
-                "objective": o.objective_id, "mission": o.mission_id, "title": o.title, "metric": o.metric,
-                "unit": o.unit, "target": str(o.target), "total": str(o.total), "capped": o.capped,
-                "exact": o.exact, "permutations": o.permutations, "bound": o.bound, "confidence": o.confidence,
-                "shares": [{"partner": s.partner_id, "linear": str(s.linear), "fair": str(s.fair)} for s in o.shares],
-            }
-            for o in results.objectives
-        ],  # fmt: skip
+        "top_partners": [_top(r) for r in sorted(results.scorecard, key=lambda r: (-r.value, r.partner_id))[:5]],
+        "objectives": [_objective(o) for o in results.objectives],
     }
 
 

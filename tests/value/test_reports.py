@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
+from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
+from django_tenants.utils import schema_context
 
+from ecosystem.accounts.models import User
+from ecosystem.missions import services as missions_services
+from ecosystem.missions.models import Contribution, Mission
 from ecosystem.value import services
-from ecosystem.value.models import Report
+from ecosystem.value.models import Report, ReportPair, ReportRow
+from partners.models import Partner
 from tests.conftest import host, in_parallel, make_user
+from tests.missions.conftest import declare, join, open_mission
 from tests.partners.conftest import api
 
 PERIOD = {"period_start": "2026-01-01", "period_end": "2026-06-30"}
@@ -45,10 +54,21 @@ def test_a_manager_requests_a_report_and_the_same_request_returns_it(alpha_clien
     ("body", "errors"),
     [
         ({"period_end": "2025-12-31"}, {"period_end": ["The period must not end before it starts."]}),
-        ({"period_start": "2020-01-01", "period_end": "2026-01-01"}, {"period_end": ["A report covers at most five years."]}),
+        (
+            {"period_start": "2020-01-01", "period_end": "2026-01-01"},
+            {"period_end": ["A report covers at most five years."]},
+        ),
         ({"period_start": "01/02/2026"}, {"period_start": ["Give a date as YYYY-MM-DD."]}),
         ({"missions": [999999]}, {"missions": ["No such mission: 999999."]}),
-        ({"roles": ["overlord"]}, {"roles": ['"overlord" is not a valid choice.']}),
+        (
+            {"roles": ["overlord"]},
+            {
+                "roles": [
+                    "Unknown roles: overlord. Choose among: partner, supplier, complementary, institution, association, "
+                    "client_community, content_creator."
+                ]
+            },
+        ),
         ({"colour": "red"}, {"colour": ["This field cannot be set here."]}),
     ],
 )
@@ -63,16 +83,16 @@ def test_only_the_orchestrators_staff_see_reports_and_only_managers_request_them
     report, _created = services.report_request(actor=world["manager"], data=PERIOD)
     reviewer = api(Client(HTTP_HOST=host("alpha")), world["reviewer"])
     sam = api(Client(HTTP_HOST=host("alpha")), world["sam"])
-    beta_manager = make_user(beta, "manager")
 
     assert reviewer.get("/api/reports/").json()["count"] == 1
     assert request(reviewer).status_code == 403
     assert reviewer.post(f"/api/reports/{report.pk}/cancel/").status_code == 403
     assert [sam.get("/api/reports/").status_code, sam.get(f"/api/reports/{report.pk}/").status_code] == [403, 403]
     assert request(sam).status_code == 403
-    other_tenant = api(Client(HTTP_HOST=host("beta")), beta_manager)
-    assert other_tenant.get(f"/api/reports/{report.pk}/").status_code == 404
     assert Report.objects.count() == 1
+    # Alpha's manager's token means nothing on beta's host.
+    token = api(Client(), world["manager"]).defaults["HTTP_AUTHORIZATION"]
+    assert Client(HTTP_HOST=host("beta"), HTTP_AUTHORIZATION=token).get("/api/reports/").status_code == 401
 
 
 def test_a_pending_report_is_cancelled_once(alpha_client, world):
@@ -136,3 +156,62 @@ def test_identical_requests_at_once_make_one_report(race):
     assert {a.status_code for a in answers} == {202}
     assert len({a.json()["id"] for a in answers}) == 1
     assert Report.objects.count() == 1
+
+
+# --- through the real worker ------------------------------------------------------------
+
+
+def _wait_until_finished(report_id: int, timeout: float = 30.0) -> Report:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        report = Report.objects.get(pk=report_id)
+        if not report.is_pending:
+            return report
+        time.sleep(0.1)
+    raise AssertionError(f"report {report_id} still {report.status} after {timeout}s")
+
+
+def _forget(tenant, *, users, partners) -> None:
+    with schema_context(tenant.schema_name):
+        Report.objects.all().delete()
+        Contribution.objects.filter(partner__in=partners).delete()
+        Mission.objects.filter(owner_id__in=users).delete()
+        User.objects.filter(pk__in=users).delete()
+        Partner.objects.filter(pk__in=[p.pk for p in partners]).delete()
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE core_auditevent")  # the trail refuses DELETE
+
+
+@pytest.mark.worker
+def test_a_real_worker_computes_the_report_and_its_results_are_stored(tenants, committed, worker):
+    alpha = tenants["alpha"]
+    connection.set_tenant(alpha)
+    medisol = Partner.objects.create(name="Worker Medisol", role="supplier", status="active")
+    finamed = Partner.objects.create(name="Worker Finamed", role="partner", status="active")
+    manager = make_user(alpha, "manager")
+    committed(lambda: _forget(alpha, users=[manager.pk], partners=[medisol, finamed]))
+    connection.set_tenant(alpha)
+    mission = open_mission(manager, title="Worker mission")
+    join(manager, mission, medisol, finamed)
+    solo = declare(manager, mission, partner=medisol.pk, value="600.00", date="2026-02-10")
+    joint = declare(manager, mission, partner=medisol.pk, value="400.00", date="2026-03-05",
+                    contributors=[{"partner": medisol.pk, "weight": "0.75"}, {"partner": finamed.pk, "weight": "0.25"}])  # fmt: skip
+    connection.set_tenant(alpha)
+    finamed_user = make_user(alpha, "partner_admin", partner=finamed)
+    committed(lambda: _forget(alpha, users=[finamed_user.pk], partners=[]))
+    missions_services.share_confirm(actor=finamed_user, contribution=joint)
+    for contribution in (solo, joint):
+        missions_services.contribution_validate(actor=manager, contribution=contribution)
+
+    report, created = services.report_request(actor=manager, data=PERIOD)
+    finished = _wait_until_finished(report.pk)
+
+    assert created and finished.status == "done", finished.failure_reason
+    assert (finished.progress, finished.attempts, finished.started_at is not None) == (100, 1, True)
+    summary = finished.summary
+    assert (summary["total_value"], summary["joint_value"], summary["synergy_ratio"]) == ("1000.00", "400.00", 0.4)
+    rows = {r.partner_id: r for r in ReportRow.objects.filter(report=finished)}
+    assert (str(rows[medisol.pk].linear), str(rows[finamed.pk].linear)) == ("900.00", "100.00")
+    assert (str(rows[medisol.pk].solo), str(rows[medisol.pk].joint)) == ("600.00", "300.00")
+    assert list(ReportPair.objects.filter(report=finished).values_list("value", flat=True)) == [Decimal("400.00")]
+    assert services.report_request(actor=manager, data=PERIOD)[1] is True  # done: a new request computes anew
