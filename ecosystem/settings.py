@@ -314,12 +314,17 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"fanout_prefix": True, "fanout_patterns": True}
+# A value report running longer than this is stopped; the sweeper fails one whose worker was lost.
+VALUE_REPORT_TIME_LIMIT = env.int("VALUE_REPORT_TIME_LIMIT", default=30 * 60)
+# A delivered task whose worker died (never acknowledged) goes back to the queue after this long:
+# longer than the longest task (a value report's time limit), or a slow task would run twice at once.
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=VALUE_REPORT_TIME_LIMIT + 300)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "fanout_prefix": True, "fanout_patterns": True, "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+}  # fmt: skip
 # Tests get a queue of their own, so a developer's running worker never takes their tasks.
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default=f"test-{os.getpid()}" if TESTING else "symbiose")
 CELERY_TIMEZONE = TIME_ZONE
-# A value report running longer than this is stopped; the sweeper fails one whose worker was lost.
-VALUE_REPORT_TIME_LIMIT = env.int("VALUE_REPORT_TIME_LIMIT", default=30 * 60)
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "tenancy.clear_expired_sessions_everywhere",
