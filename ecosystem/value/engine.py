@@ -470,7 +470,7 @@ def _objectives(scope: Scope, *, partner_id: int | None = None) -> list[_Objecti
 @dataclass(frozen=True)
 class _Game:
     objective: _Objective
-    sets: tuple[JointSet, ...]  # netted, measure > 0
+    sets: tuple[JointSet, ...]  # netted, measure > 0, one per coalition of partners
     total: Decimal  # Σ of their measures, exactly
     linear: dict[int, Decimal]  # every participant's Σ w·m
     result: FairShares
@@ -494,8 +494,10 @@ def _mission_games(scope: Scope, mission_id: int, objectives: Sequence[_Objectiv
     """The fair-share games of one mission's objectives: one query, then numpy per objective.
 
     The query nets each correction into the original it adjusts (a recursive
-    walk up `corrects`, over the corrections only) and returns, per objective,
-    the netted sets (kept partners, Σ w·m) and each partner's Σ w·m.
+    walk up `corrects`, over the corrections only), drops the netted sets of
+    measure <= 0 and adds the others up per coalition of kept partners (as
+    `fair_shares` would): it returns, per objective, one row per distinct
+    coalition and one per partner (its Σ w·m), never one per contribution.
     """
     params: dict[str, Any] = {
         "mission": mission_id, "objectives": [o.id for o in objectives], "validated": VALIDATED,
@@ -528,9 +530,13 @@ def _mission_games(scope: Scope, mission_id: int, objectives: Sequence[_Objectiv
             JOIN {S_TABLE} s ON s.contribution_id = sc.id
             JOIN {P_TABLE} p ON p.id = s.partner_id
             {roles}
+        ),
+        netted AS (
+            SELECT objective_id, array_agg(DISTINCT partner_id ORDER BY partner_id) AS partners, SUM(part) AS measure
+            FROM kept GROUP BY objective_id, root
         )
-        SELECT objective_id, NULL::int, array_agg(DISTINCT partner_id ORDER BY partner_id), SUM(part)
-        FROM kept GROUP BY objective_id, root
+        SELECT objective_id, NULL::int, partners, SUM(measure)
+        FROM netted WHERE measure > 0 GROUP BY objective_id, partners
         UNION ALL
         SELECT objective_id, partner_id, NULL, SUM(part) FROM kept GROUP BY objective_id, partner_id
         """,
@@ -542,7 +548,7 @@ def _mission_games(scope: Scope, mission_id: int, objectives: Sequence[_Objectiv
     for objective_id, partner_id, partners, total in rows:
         if partner_id is not None:
             linear[objective_id][partner_id] = total
-        elif total > 0:
+        else:
             sets[objective_id].append(JointSet(tuple(partners), float(total)))
             totals[objective_id] += total
     games = []
