@@ -321,6 +321,9 @@ VALUE_REPORT_TIME_LIMIT = env.int("VALUE_REPORT_TIME_LIMIT", default=30 * 60)
 CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=VALUE_REPORT_TIME_LIMIT + 300)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "fanout_prefix": True, "fanout_patterns": True, "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    # How often a worker looks for such tasks (kombu's defaults: about every 100 s).
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+    "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
 }  # fmt: skip
 # Tests get a queue of their own, so a developer's running worker never takes their tasks.
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default=f"test-{os.getpid()}" if TESTING else "symbiose")

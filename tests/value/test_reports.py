@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import signal
+import subprocess
+import sys
 import time
+import uuid
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_context
@@ -18,7 +23,7 @@ from ecosystem.missions.models import Contribution, Mission
 from ecosystem.value import services
 from ecosystem.value.models import Report, ReportPair, ReportRow
 from partners.models import Partner
-from tests.conftest import host, in_parallel, make_user
+from tests.conftest import ROOT, host, in_parallel, make_user, test_database_url
 from tests.missions.conftest import declare, join, open_mission
 from tests.partners.conftest import api
 
@@ -215,3 +220,87 @@ def test_a_real_worker_computes_the_report_and_its_results_are_stored(tenants, c
     assert (str(rows[medisol.pk].solo), str(rows[medisol.pk].joint)) == ("600.00", "300.00")
     assert list(ReportPair.objects.filter(report=finished).values_list("value", flat=True)) == [Decimal("400.00")]
     assert services.report_request(actor=manager, data=PERIOD)[1] is True  # done: a new request computes anew
+
+
+def _start_worker(queue: str) -> subprocess.Popen:
+    """A worker of this test's own, quick to take back a task whose worker died."""
+    env = {
+        **os.environ, "DATABASE_URL": test_database_url(), "CELERY_QUEUE": queue, "DJANGO_ENV": "test",
+        "CELERY_VISIBILITY_TIMEOUT": "2", "CELERY_UNACKED_RESTORE_INTERVAL": "1",
+        "CELERY_UNACKED_RESTORE_THROTTLE": "1",
+    }  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "ecosystem", "worker", "--pool=solo", "--loglevel=WARNING",
+         "-Q", queue, "-n", f"{queue}-{uuid.uuid4().hex[:6]}@%h"],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    return process
+
+
+@pytest.mark.worker
+def test_a_worker_killed_mid_report_leaves_it_to_another_worker_which_completes_it(tenants, committed):
+    from ecosystem.celery import app as celery_app
+    from ecosystem.value.tasks import compute_report
+
+    celery_app.conf.task_always_eager = False  # to the workers below (the autouse fixture puts it back)
+
+    alpha = tenants["alpha"]
+    connection.set_tenant(alpha)
+    medisol = Partner.objects.create(name="Killed Medisol", role="supplier", status="active")
+    finamed = Partner.objects.create(name="Killed Finamed", role="partner", status="active")
+    manager = make_user(alpha, "manager")
+
+    def forget() -> None:
+        with schema_context(alpha.schema_name), connection.cursor() as cursor:
+            cursor.execute("TRUNCATE missions_share, missions_contribution CASCADE")
+        _forget(alpha, users=[manager.pk], partners=[medisol, finamed])
+
+    committed(forget)
+    connection.set_tenant(alpha)
+    mission = open_mission(manager, title="Killed mission")
+    join(manager, mission, medisol, finamed)
+    connection.set_tenant(alpha)
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Enough contributions for the report to take a moment: the worker dies in the middle of it.
+        cursor.execute(
+            """
+            INSERT INTO missions_contribution (mission_id, partner_id, kind, description, value, date, status,
+                evidence_url, evidence_file, rejection_reason, created_at, updated_at)
+            SELECT %s, %s, 'revenue_sourced', '', 1 + i %% 100, DATE '2026-01-01' + i %% 180, 'validated',
+                   '', '', '', now(), now()
+            FROM generate_series(1, 120000) AS i
+            """,
+            [mission.pk, medisol.pk],
+        )
+        cursor.execute(
+            "INSERT INTO missions_share (contribution_id, partner_id, weight, state, created_at)"
+            " SELECT id, partner_id, 1, 'confirmed', now() FROM missions_contribution WHERE mission_id = %s",
+            [mission.pk],
+        )
+    report = Report.objects.create(**{k: dt.date.fromisoformat(v) for k, v in PERIOD.items()})
+    queue = f"kill-{uuid.uuid4().hex[:8]}"
+    first = _start_worker(queue)
+    second = None
+    try:
+        compute_report.apply_async(args=[report.pk], queue=queue)
+        deadline = time.monotonic() + 60
+        while (status := Report.objects.get(pk=report.pk).status) == "queued":
+            assert time.monotonic() < deadline, "the first worker never started the report"
+            time.sleep(0.02)
+        assert status == "running", status
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        stuck = Report.objects.get(pk=report.pk)
+        assert (stuck.status, stuck.attempts) == ("running", 1)
+
+        second = _start_worker(queue)
+        finished = _wait_until_finished(report.pk, timeout=90)
+    finally:
+        for process in (first, second):
+            if process is not None and process.poll() is None:
+                process.terminate()
+                process.wait(timeout=20)
+
+    assert (finished.status, finished.attempts, finished.progress) == ("done", 2, 100), finished.failure_reason
+    assert finished.summary["contributions"] == 120000
+    assert ReportRow.objects.filter(report=finished).count() == 1  # one result, whatever ran before
