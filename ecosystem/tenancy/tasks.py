@@ -16,10 +16,9 @@ from .models import Orchestrator
 from .selectors import orchestrators_where_email_signs_in
 
 
-@app.task(name="tenancy.clear_expired_sessions_everywhere")
-def clear_expired_sessions_everywhere() -> int:
-    """Beat entry point (public schema): one task per active tenant, sent from
-    inside that tenant's schema so it runs there."""
+def in_every_active_tenant(task) -> int:
+    """Send `task` (no arguments) once per active tenant, from inside its schema so that it runs
+    there; for beat entry points, which run in the public schema. How many were sent."""
     schemas = list(
         Orchestrator.objects.exclude(schema_name=get_public_schema_name())
         .filter(status=Orchestrator.Status.ACTIVE)
@@ -27,8 +26,14 @@ def clear_expired_sessions_everywhere() -> int:
     )
     for schema in schemas:
         with schema_context(schema):
-            clear_expired_sessions.delay()
+            task.delay()
     return len(schemas)
+
+
+@app.task(name="tenancy.clear_expired_sessions_everywhere")
+def clear_expired_sessions_everywhere() -> int:
+    """Beat entry point: every active tenant's expired sessions cleared."""
+    return in_every_active_tenant(clear_expired_sessions)
 
 
 @app.task(name="tenancy.send_ecosystem_list", autoretry_for=(OSError,), retry_backoff=True)

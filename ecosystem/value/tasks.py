@@ -19,10 +19,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tenants.utils import get_public_schema_name, schema_context
 
 from ecosystem.celery import app
-from ecosystem.tenancy.models import Orchestrator
+from ecosystem.tenancy.tasks import in_every_active_tenant
 
 from . import engine, services, storage
 from .models import Report
@@ -107,22 +106,10 @@ def sweep_stuck_reports() -> int:
     return services.reports_fail_stuck()
 
 
-def _active_schemas() -> list[str]:
-    return list(
-        Orchestrator.objects.exclude(schema_name=get_public_schema_name())
-        .filter(status=Orchestrator.Status.ACTIVE)
-        .values_list("schema_name", flat=True)
-    )
-
-
 @app.task(name="value.sweep_stuck_reports_everywhere")
 def sweep_stuck_reports_everywhere() -> int:
     """Beat entry point (public schema): one sweep per active tenant, run in its schema."""
-    schemas = _active_schemas()
-    for schema in schemas:
-        with schema_context(schema):
-            sweep_stuck_reports.delay()
-    return len(schemas)
+    return in_every_active_tenant(sweep_stuck_reports)
 
 
 @app.task(name="value.monthly_report")
@@ -139,8 +126,4 @@ def monthly_report(today: str | None = None) -> int:
 @app.task(name="value.monthly_reports_everywhere")
 def monthly_reports_everywhere() -> int:
     """Beat entry point (public schema), on the first of each month: every active tenant's report."""
-    schemas = _active_schemas()
-    for schema in schemas:
-        with schema_context(schema):
-            monthly_report.delay()
-    return len(schemas)
+    return in_every_active_tenant(monthly_report)

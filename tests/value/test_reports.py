@@ -304,3 +304,14 @@ def test_a_worker_killed_mid_report_leaves_it_to_another_worker_which_completes_
     assert (finished.status, finished.attempts, finished.progress) == ("done", 2, 100), finished.failure_reason
     assert finished.summary["contributions"] == 120000
     assert ReportRow.objects.filter(report=finished).count() == 1  # one result, whatever ran before
+
+
+def test_on_the_first_of_the_month_every_active_tenant_gets_its_report(alpha, beta):
+    from ecosystem.value.tasks import monthly_reports_everywhere
+
+    sent = monthly_reports_everywhere()
+
+    for slug in ("alpha", "beta"):
+        with schema_context(slug):
+            assert Report.objects.filter(requested_by=None).count() == 1, slug
+    assert sent >= 2
