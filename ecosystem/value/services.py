@@ -105,27 +105,31 @@ def report_request(*, actor: User | None, data: Mapping[str, Any], ip: str | Non
     if actor is not None:
         require_role(actor, MANAGERS, _("Only the orchestrator's managers can request a report."))
     cleaned = clean_parameters(data)
-    found = _pending(cleaned)
-    if found is not None:
-        return found, False
-    try:
-        with transaction.atomic():
-            report = Report.objects.create(requested_by=actor, **cleaned)
-            audit_record(
-                actor=actor, action="report.requested", target=report, ip=ip, actor_label="" if actor else "system",
-                after={k: v.isoformat() if isinstance(v, dt.date) else v for k, v in cleaned.items()},
-            )  # fmt: skip
-            from .tasks import compute_report
-
-            pk = report.pk
-            transaction.on_commit(lambda: compute_report.delay(pk))
-    except IntegrityError:
-        # Requested at the same moment by someone else: theirs is the one.
+    for _attempt in range(3):
         found = _pending(cleaned)
-        if found is None:
-            raise
-        return found, False
-    return report, True
+        if found is not None:
+            return found, False
+        try:
+            return _queue(actor, cleaned, ip), True
+        except IntegrityError:
+            # Requested at the same moment by someone else: theirs is the one, if it is still pending
+            # (a small report may be done already: then ask again, which queues a new one).
+            continue
+    raise Conflict(_("Too many requests for this report at once; try again."), code="report_contended")
+
+
+def _queue(actor: User | None, cleaned: Mapping[str, Any], ip: str | None) -> Report:
+    with transaction.atomic():
+        report = Report.objects.create(requested_by=actor, **cleaned)
+        audit_record(
+            actor=actor, action="report.requested", target=report, ip=ip, actor_label="" if actor else "system",
+            after={k: v.isoformat() if isinstance(v, dt.date) else v for k, v in cleaned.items()},
+        )  # fmt: skip
+        from .tasks import compute_report
+
+        pk = report.pk
+        transaction.on_commit(lambda: compute_report.delay(pk))
+    return report
 
 
 @transaction.atomic

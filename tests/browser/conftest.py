@@ -153,6 +153,12 @@ def _describe(url: str, violations: list[dict]) -> list[str]:
     return [f"{url}: {v['id']} ({v['impact']}) {v['help']}: {'; '.join(v['nodes'])}" for v in violations]
 
 
+# On a loaded machine axe can take seconds on a long page; an action that leaves the page waits
+# for its report, so an action's timeout must outlast that wait.
+SETTLE_SECONDS = 40.0
+ACTION_TIMEOUT_MS = 60_000
+
+
 class AxeWatch:
     """Runs axe-core on every document `page` shows, and holds the page on each
     document until axe has checked it.
@@ -193,7 +199,7 @@ class AxeWatch:
             self._settle()
         route.fallback()
 
-    def _settle(self, timeout: float = 15.0) -> None:
+    def _settle(self, timeout: float = SETTLE_SECONDS) -> None:
         deadline = time.monotonic() + timeout
         while self._started and time.monotonic() < deadline:
             self.page.wait_for_timeout(20)
@@ -220,7 +226,7 @@ class AxeWatch:
 def checked_page(context):
     """A new page of `context`, watched by axe: (page, watch)."""
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(ACTION_TIMEOUT_MS)
     return page, AxeWatch(page)
 
 
