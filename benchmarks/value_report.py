@@ -63,14 +63,14 @@ CONTRIBUTIONS_SQL = """
            (%(partners)s::bigint[])[1 + i %% 50 + 50 * ((i / 50) %% %(per_mission)s)],
            (%(kinds)s::text[])[1 + (i / 7) %% 7], '', ((i * 7919) %% 100000 / 100.0 + 1)::numeric(14, 2), NULL,
            DATE '2025-01-01' + (i * 31) %% 730, 'validated', '', '', NULL, '', now(), now()
-    FROM generate_series(%(first)s, %(last)s) AS i
+    FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS i
 """
 SHARES_SQL = """
     INSERT INTO missions_share (contribution_id, partner_id, weight, state, created_at)
     SELECT i, (%(partners)s::bigint[])[1 + i %% 50 + 50 * (((i / 50) + t) %% %(per_mission)s)],
            CASE WHEN t = 0 THEN 1 - (n - 1) * trunc(1.0 / n, 6) ELSE trunc(1.0 / n, 6) END,
            'confirmed', now()
-    FROM generate_series(%(first)s, %(last)s) AS i
+    FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS i
     CROSS JOIN LATERAL (SELECT CASE WHEN i %% 5 = 0 THEN 2 + (i / 5) %% 3 ELSE 1 END AS n) AS size
     CROSS JOIN LATERAL generate_series(0, size.n - 1) AS t
 """
