@@ -62,7 +62,7 @@ CONTRIBUTIONS_SQL = """
     SELECT i, (%(missions)s::bigint[])[1 + i %% 50], (%(objectives)s::bigint[])[1 + i %% 50],
            (%(partners)s::bigint[])[1 + i %% 50 + 50 * ((i / 50) %% %(per_mission)s)],
            (%(kinds)s::text[])[1 + (i / 7) %% 7], '', ((i * 7919) %% 100000 / 100.0 + 1)::numeric(14, 2), NULL,
-           DATE '2025-01-01' + (i * 31) %% 730, 'validated', '', '', NULL, '', now(), now()
+           DATE '2025-01-01' + ((i * 31) %% 730)::int, 'validated', '', '', NULL, '', now(), now()
     FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS i
 """
 SHARES_SQL = """
