@@ -1,7 +1,7 @@
 """`manage.py seed_demo`: the demo ecosystem every newcomer sees, created once, completed after."""
 
 import time
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.management import call_command
 from django.utils import timezone
@@ -12,6 +12,7 @@ from ecosystem.core.models import AuditEvent
 from ecosystem.missions import selectors
 from ecosystem.missions.models import Contribution, Mission, Objective, Participation, Share
 from ecosystem.tenancy.models import Orchestrator
+from ecosystem.value.models import Report
 from partners.models import Agreement, Partner, Tier
 
 MISSIONS = ["Equip 500 rural clinics by 2027", "Circular medical equipment", "Train 2,000 rural caregivers"]
@@ -41,7 +42,7 @@ def test_seed_demo_creates_the_demo_ecosystem_once(tenants, db, capsys):
 
 
 def _counts() -> dict[str, int]:
-    models = (Mission, Objective, Participation, Contribution, Share, AuditEvent)
+    models = (Mission, Objective, Participation, Contribution, Share, AuditEvent, Report)
     return {model.__name__: model.objects.count() for model in models}
 
 
@@ -112,3 +113,29 @@ def test_seed_demo_tells_three_missions_with_a_year_of_contributions(tenants, db
         # The trail tells it through the services.
         assert AuditEvent.objects.filter(action="contribution.validated").count() == by_status["validated"]
         assert AuditEvent.objects.filter(action="participation.accepted", actor=sam).exists()
+
+
+def test_seed_demo_ships_one_finished_value_report_over_the_last_twelve_months(tenants, db):
+    call_command("seed_demo")
+    call_command("seed_demo")  # a second run computes no second report
+
+    demo = Orchestrator.objects.get(slug="demo")
+    with schema_context(demo.schema_name):
+        (report,) = Report.objects.all()
+        today = timezone.localdate()
+        assert (report.status, report.progress, report.attempts) == ("done", 100, 1)
+        assert (report.period_start, report.period_end) == (today - timezone.timedelta(days=364), today)
+        assert (report.missions, report.roles, report.requested_by.email) == ([], [], "marc.manager@demo.test")
+        # Its figures are those of the validated contributions of the period, partner by partner.
+        validated = Share.objects.filter(contribution__status="validated", contribution__date__gte=report.period_start)
+        expected: dict[int, Decimal] = {}
+        for partner_id, weight, value in validated.values_list("partner_id", "weight", "contribution__value"):
+            expected[partner_id] = expected.get(partner_id, Decimal(0)) + weight * value
+        rows = {row.partner_id: row.linear for row in report.rows.all()}
+        assert rows == {p: v.quantize(Decimal("0.01"), ROUND_HALF_UP) for p, v in expected.items()}
+        assert Decimal(report.summary["total_value"]) == sum(expected.values()).quantize(
+            Decimal("0.01"), ROUND_HALF_UP
+        )
+        assert report.summary["joint_value"] != "0.00" and report.pairs.exists()  # the demo has joint work
+        assert report.summary["objectives"]  # fair shares of the money and quantity objectives
+        assert report.series.filter(dimension="partner").exists()

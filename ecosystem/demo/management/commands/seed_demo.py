@@ -13,6 +13,9 @@ from ecosystem.missions import services as mission_services
 from ecosystem.missions.models import Contribution, Mission, Objective
 from ecosystem.tenancy.models import Domain, Orchestrator
 from ecosystem.tenancy.services import orchestrator_signup, public_tenant_ensure, tenant_domain
+from ecosystem.value import services as value_services
+from ecosystem.value import tasks as value_tasks
+from ecosystem.value.models import Report
 from partners import services as partner_services
 from partners.models import Agreement, Partner, Tier
 
@@ -82,6 +85,7 @@ class Command(BaseCommand):
             # The deferred checks (a contribution's weights add up to 1) run now, in the demo's schema,
             # rather than at the commit, once the schema context is gone.
             connection.check_constraints()
+            seed_report(timezone.localdate())
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
         self.stdout.write(f"  platform operator  {OPERATOR}  (public site /admin/)")
         for email, _name, role, external_id in PERSONAS:
@@ -125,6 +129,25 @@ class Command(BaseCommand):
                 partner = Partner.objects.get(external_id=external_id) if external_id else None
                 User.objects.create_user(email, DEMO_PASSWORD, full_name=full_name, role=role, partner=partner)
         seed_missions(today)
+
+
+# --- value report --------------------------------------------------------------
+REPORT_DAYS = 365  # the demo's report covers the last twelve months, up to today
+
+
+def seed_report(today: dt.date) -> None:
+    """One finished value report over the last twelve months, computed here, in-process (no worker
+    needed); none when the demo has a finished report already."""
+    if Report.objects.filter(status=Report.Status.DONE).exists():
+        return
+    marc = User.objects.get(email=PERSONAS[1][0])
+    period = {"period_start": today - dt.timedelta(days=REPORT_DAYS - 1), "period_end": today}
+    report, _created = value_services.report_request(actor=marc, data=period)
+    # Computed now; the message report_request sends at commit finds it done and does nothing.
+    outcome = value_tasks.compute_report(report.pk)
+    report.refresh_from_db()
+    if report.status != Report.Status.DONE:
+        raise RuntimeError(f"the demo's value report was not computed ({outcome}): {report.failure_reason}")
 
 
 # --- missions -----------------------------------------------------------------
