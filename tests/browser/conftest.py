@@ -139,9 +139,12 @@ AXE_IN_PAGE = (
   })));
   window.axeStarted(id, location.href);
   // Once the document is parsed (its render-blocking styles applied), not at "load": a navigation
-  // started before "load" (a click on a page still fetching an image) stops the document, whose
-  // "load" then never comes, and the navigation would wait for a report that never comes either.
-  const loaded = new Promise(done => addEventListener("DOMContentLoaded", done, {once: true}));
+  // started earlier (a click on a page still fetching an image) stops the document, whose "load"
+  // then never comes. A document left before it was even parsed says so by never calling axeParsed.
+  const loaded = new Promise(done => addEventListener("DOMContentLoaded", () => {
+    window.axeParsed(id);
+    done();
+  }, {once: true}));
   const first = loaded.then(run).then(violations => { window.axeReport(id, location.href, violations); });
   window.axeCheckAgain = () => first.then(run);
 })();
@@ -175,7 +178,9 @@ class AxeWatch:
         self._started: dict[str, str] = {}  # document id → address, until its report arrives
         self._reports: dict[str, list[str]] = {}  # document id → violations not handed over yet
         self._current = ""
+        self._parsed: set[str] = set()  # documents whose axe run has begun
         page.expose_binding("axeStarted", self._on_start)
+        page.expose_binding("axeParsed", self._on_parsed)
         page.expose_binding("axeReport", self._on_report)
         page.add_init_script(AXE_IN_PAGE)
         # Static files never replace the document: they go through untouched.
@@ -188,6 +193,9 @@ class AxeWatch:
         self._started = {document: url}
         self._current = document
 
+    def _on_parsed(self, source, document: str) -> None:
+        self._parsed.add(document)
+
     def _on_report(self, source, document: str, url: str, violations: list[dict]) -> None:
         self._started.pop(document, None)
         self._reports[document] = _describe(url, violations)
@@ -199,12 +207,19 @@ class AxeWatch:
             self._settle()
         route.fallback()
 
-    def _settle(self, timeout: float = SETTLE_SECONDS) -> None:
-        deadline = time.monotonic() + timeout
-        while self._started and time.monotonic() < deadline:
+    def _settle(self, timeout: float = SETTLE_SECONDS, unparsed_grace: float = 3.0) -> None:
+        """Wait for the report of the document shown. One not even parsed after `unparsed_grace`
+        seconds was left before it could be shown (a navigation started while it loaded stops it):
+        there is nothing of it to check, and it is let go."""
+        start = time.monotonic()
+        while self._started and time.monotonic() - start < timeout:
+            running = [d for d in self._started if d in self._parsed]
+            if not running and time.monotonic() - start > unparsed_grace:
+                break
             self.page.wait_for_timeout(20)
         for document, url in self._started.items():
-            self._reports[document] = [f"{url}: axe-core did not finish before the page moved on"]
+            if document in self._parsed:
+                self._reports[document] = [f"{url}: axe-core did not finish before the page moved on"]
         self._started.clear()
 
     def check(self, *, again: bool = False) -> list[str]:

