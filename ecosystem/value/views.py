@@ -95,7 +95,11 @@ def _sort_links(current: str) -> list[dict[str, Any]]:
 @role_required(*STAFF)
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = _report(request, pk)
-    context: dict[str, Any] = {"report": report, "can_manage": _can_manage(request)}
+    context: dict[str, Any] = {
+        "report": report,
+        "can_manage": _can_manage(request),
+        "role_labels": [charts.role_label(role) for role in report.roles],
+    }
     if report.status == Report.Status.DONE:
         results = selectors.report_results(report)
         rows, sort = selectors.scorecard_sorted(results["scorecard"], request.GET.get("sort"))
@@ -109,7 +113,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             summary=summary,
             previous=previous,
             change=None if change is None else change * 100,
-            rows=rows,
+            rows=[{**r, "role_label": charts.role_label(r["role"])} for r in rows],
             columns=_sort_links(sort),
             chart=charts.chart_data(results),
             role_totals=charts.role_totals(results["series"]),

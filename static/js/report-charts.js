@@ -76,7 +76,7 @@
       series: [{
         name: L.network, type: "graph", layout: "force", roam: true, top: 40,
         categories: data.network.categories,
-        force: {repulsion: 120, edgeLength: [40, 120]},
+        force: {repulsion: 260, edgeLength: [60, 150], gravity: 0.08},
         label: {show: data.network.nodes.length <= 20, position: "right"},
         data: data.network.nodes.map(function (n) {
           return Object.assign({}, n, {symbolSize: 8 + 20 * Math.sqrt(n.value / biggest)});

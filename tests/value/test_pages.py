@@ -270,3 +270,16 @@ def test_the_dashboard_shows_the_latest_finished_report_in_constant_queries(
     top = report.summary["top_partners"]
     assert all(p["name"] in html for p in top[:3])
     assert '<a href="/reports/">Reports</a>' in html
+
+
+def test_the_report_page_and_its_chart_labels_read_in_french(as_user, eco):
+    report = finished(eco)
+
+    response = as_user(eco["reviewer"]).get(f"/reports/{report.pk}/", HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9")
+
+    html = page(response)
+    data = json.loads(html.split('<script id="report-data" type="application/json">')[1].split("</script>")[0])
+    assert "Chiffres clés" in html and "Télécharger le CSV" in html and "Parts équitables par objectif" in html
+    assert data["labels"]["lorenz"] == "Courbe de Lorenz de la valeur des partenaires"
+    assert data["labels"]["hhi"] == "IHH"
+    assert "Fournisseur" in data["roles"]["names"]
