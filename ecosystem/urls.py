@@ -62,6 +62,7 @@ urlpatterns = [
     path("governance/", include("governance.urls")),
     path("missions/", include("ecosystem.missions.urls")),
     path("partners/", include("partners.urls")),
+    path("reports/", include("ecosystem.value.urls")),
     path("portal/missions/", include("ecosystem.missions.portal_urls")),
     path("portal/", include("partners.portal_urls")),
     path("api/", include((api_urlpatterns, "api"))),

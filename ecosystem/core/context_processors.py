@@ -9,6 +9,7 @@ NAVIGATION = [
     ("core:dashboard", _("Dashboard"), STAFF),
     ("partners:directory", _("Partners"), STAFF),
     ("missions:list", _("Missions"), STAFF),
+    ("value:list", _("Reports"), STAFF),
     ("partners:ecosystem", _("Ecosystem"), ADMINS),
     ("governance:audit", _("Audit trail"), REVIEWERS),
     ("accounts:team", _("Team"), ADMINS),

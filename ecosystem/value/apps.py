@@ -8,6 +8,7 @@ class ValueConfig(AppConfig):
     verbose_name = _("Value reports")
 
     def ready(self) -> None:
-        from . import audit_actions  # the models are loaded only now
+        from . import audit_actions, dashboard  # the models are loaded only now
 
         audit_actions.register()
+        dashboard.register()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
@@ -76,3 +77,40 @@ def scorecard_csv_response(report: Report) -> HttpResponse:
         for r in scorecard(report)
     )  # fmt: skip
     return csv_response(f"scorecard-{report.period_start}-{report.period_end}", SCORECARD_COLUMNS, rows)
+
+
+# The scorecard's sortable columns: the `?sort=` key (with "-" first: descending) → the row's field.
+SCORECARD_SORTS = {
+    "name": "name", "role": "role", "tier": "tier", "linear": "linear", "share": "share", "solo": "solo",
+    "joint": "joint", "fair_share": "fair_share", "contributions": "contributions", "missions": "missions",
+    "previous": "previous", "change": "change", "change_percent": "change_percent",
+}  # fmt: skip
+MONEY_FIELDS = {"linear", "solo", "joint", "fair_share", "previous", "change"}
+
+
+def scorecard_sorted(rows: list[dict[str, Any]], sort: str | None) -> tuple[list[dict[str, Any]], str]:
+    """`rows` (a `scorecard()`) ordered by `sort` ("linear", "-name", …; unknown: value, highest first),
+    rows without the figure last; and the sort applied."""
+    key = (sort or "").removeprefix("-")
+    if key not in SCORECARD_SORTS:
+        return rows, "-linear"
+    descending = (sort or "").startswith("-")
+    field = SCORECARD_SORTS[key]
+
+    def value(row: dict[str, Any]) -> Any:
+        raw = row[field]
+        if field in MONEY_FIELDS:
+            return Decimal(raw)
+        return raw.casefold() if isinstance(raw, str) else raw
+
+    present = [r for r in rows if r[field] is not None]
+    missing = [r for r in rows if r[field] is None]
+    # A stable sort on the name first: rows with equal figures read alphabetically.
+    present.sort(key=lambda r: r["name"].casefold())
+    present.sort(key=value, reverse=descending)
+    return present + missing, sort or "-linear"
+
+
+def latest_finished_report() -> Report | None:
+    """The report finished last, with its summary (1 query)."""
+    return Report.objects.filter(status=Report.Status.DONE).order_by("-finished_at", "-id").first()
