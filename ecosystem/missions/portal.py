@@ -32,6 +32,7 @@ from ecosystem.core.views import client_ip, form_errors_from, role_required
 from . import selectors, services
 from .models import Contribution, Mission, Participation, Share
 from .portal_forms import ContributionForm, ReasonForm
+from .views import save_contribution
 
 PAGE_SIZE = 25
 SHOWN = 8
@@ -218,16 +219,12 @@ def contribution_declare(request: HttpRequest, pk: int) -> HttpResponse:
     form = _contribution_form(request, mission)
     if request.method == "POST" and form.is_valid():
         try:
-            contribution = services.contribution_declare(
-                actor=request.user, mission=mission, data=form.service_data(),
-                evidence=form.cleaned_data.get("evidence_file"), ip=client_ip(request),
-            )  # fmt: skip
-        except FieldErrors as error:
-            form_errors_from(form, error)
+            contribution = save_contribution(request, form, mission=mission)
         except ApplicationError as error:
             _refused(error)
             form.add_error(None, error.message)
-        else:
+            contribution = None
+        if contribution is not None:
             if contribution.status == Contribution.Status.AWAITING_CONFIRMATION:
                 done = _("Contribution declared: each co-contributor is asked to confirm its share.")
             else:
@@ -306,16 +303,12 @@ def contribution_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = _contribution_form(request, contribution.mission, initial=ContributionForm.initial_of(contribution, shares))
     if request.method == "POST" and form.is_valid():
         try:
-            services.contribution_update(
-                actor=request.user, contribution=contribution, data=form.service_data(),
-                evidence=form.cleaned_data.get("evidence_file"), ip=client_ip(request),
-            )  # fmt: skip
-        except FieldErrors as error:
-            form_errors_from(form, error)
+            saved = save_contribution(request, form, contribution=contribution)
         except ApplicationError as error:
             _refused(error)
             form.add_error(None, error.message)
-        else:
+            saved = None
+        if saved is not None:
             messages.success(request, _("Changes saved."))
             return redirect("mission_portal:contribution", pk=contribution.pk)
     return _form_page(request, form, {"mission": contribution.mission, "contribution": contribution, "blocked": ""})

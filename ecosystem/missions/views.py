@@ -564,22 +564,36 @@ def _contribution_form(request: HttpRequest, mission: Mission, *, initial: dict 
     )
 
 
+def save_contribution(
+    request: HttpRequest, form: Any, *, mission: Mission | None = None, contribution: Contribution | None = None
+) -> Contribution | None:
+    """A contribution form (staff's or the portal's) through the services: declared into `mission`, or
+    `contribution` changed, with its evidence file. Field errors go onto the form (None); any other
+    refusal is raised for the page to show its own way."""
+    common = {
+        "actor": request.user, "data": form.service_data(), "evidence": form.cleaned_data.get("evidence_file"),
+        "ip": client_ip(request),
+    }  # fmt: skip
+    try:
+        if contribution is None:
+            return services.contribution_declare(mission=mission, **common)
+        return services.contribution_update(contribution=contribution, **common)
+    except FieldErrors as error:
+        form_errors_from(form, error)
+        return None
+
+
 @role_required(*MANAGERS)
 def declare(request: HttpRequest, pk: int) -> HttpResponse:
     mission = _mission(request, pk)
     form = _contribution_form(request, mission, initial={"value": "0"})
     if request.method == "POST" and form.is_valid():
         try:
-            contribution = services.contribution_declare(
-                actor=request.user, mission=mission, data=form.service_data(),
-                evidence=form.cleaned_data.get("evidence_file"), ip=client_ip(request),
-            )  # fmt: skip
-        except FieldErrors as error:
-            form_errors_from(form, error)
+            contribution = save_contribution(request, form, mission=mission)
         except ApplicationError as error:
             messages.error(request, error.message)
             return redirect("missions:detail", pk=pk)
-        else:
+        if contribution is not None:
             messages.success(request, _("The contribution was declared."))
             return redirect("missions:contribution", pk=contribution.pk)
     context = {"form": form, "mission": mission, "contribution": None}
@@ -600,16 +614,11 @@ def contribution_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = _contribution_form(request, mission, initial=contribution_initial(contribution))
     if request.method == "POST" and form.is_valid():
         try:
-            services.contribution_update(
-                actor=request.user, contribution=contribution, data=form.service_data(),
-                evidence=form.cleaned_data.get("evidence_file"), ip=client_ip(request),
-            )  # fmt: skip
-        except FieldErrors as error:
-            form_errors_from(form, error)
+            saved = save_contribution(request, form, contribution=contribution)
         except ApplicationError as error:
             messages.error(request, error.message)
             return redirect("missions:contribution", pk=pk)
-        else:
+        if saved is not None:
             messages.success(request, _("Changes saved."))
             return redirect("missions:contribution", pk=pk)
     context = {"form": form, "mission": mission, "contribution": contribution}
