@@ -11,7 +11,7 @@ defaults) runs first; ids come from `reserve_ids` when the caller needs them
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from django.db import connection, models
 from django.db.models.fields.files import FieldFile
@@ -43,19 +43,34 @@ def _value(field: models.Field, value):
     return value
 
 
+def copy_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence]) -> int:
+    """INSERT plain rows (values in the order of `columns`, database column names) with COPY.
+
+    For many rows of a few columns that need no `pre_save`: no model instance
+    is built. Returns how many rows were written.
+    """
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c) for c in columns)
+    count = 0
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+            count += 1
+    return count
+
+
 def copy_objects(objects: Sequence[models.Model]) -> int:
     """INSERT `objects` (all of one model) with COPY; with their `pk` if set, else the column default."""
     if not objects:
         return 0
-    meta = type(objects[0])._meta
+    model = type(objects[0])
     with_pk = objects[0].pk is not None
-    fields = [f for f in meta.concrete_fields if with_pk or not f.primary_key]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy,
-    ):
-        for obj in objects:
-            copy.write_row([_value(f, f.pre_save(obj, add=True)) for f in fields])
-    return len(objects)
+    fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
+    return copy_rows(
+        model,
+        [f.column for f in fields],
+        ([_value(f, f.pre_save(obj, add=True)) for f in fields] for obj in objects),
+    )

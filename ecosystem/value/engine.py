@@ -72,6 +72,7 @@ from django.db import connection
 from ecosystem.missions.models import Contribution, Mission, Objective, Share
 from partners.models import Partner, Tier
 
+from . import rollups
 from .shapley import FairShares, JointSet, fair_shares
 
 __all__ = [
@@ -304,33 +305,6 @@ class Explanation:
 # --- SQL ----------------------------------------------------------------------------------------
 
 
-def _kept_cte(scope: Scope, start: dt.date, end: dt.date) -> tuple[str, dict[str, Any]]:
-    """`kept`: one row per kept share of a counted contribution, with the contribution's count of shares.
-
-    The count is a window over every share (before the role filter): a joint
-    contribution stays joint when a co-contributor's role is out of scope.
-    """
-    params: dict[str, Any] = {"validated": VALIDATED, "start": start, "end": end}
-    missions = roles = ""
-    if scope.missions:
-        missions = "AND c.mission_id = ANY(%(missions)s)"
-        params["missions"] = list(scope.missions)
-    if scope.roles:
-        roles = "WHERE p.role = ANY(%(roles)s)"
-        params["roles"] = list(scope.roles)
-    sql = f"""
-        scoped AS (
-            SELECT c.id, c.mission_id, c.kind, c.date, c.value, c.corrects_id, s.partner_id, s.weight,
-                   count(*) OVER (PARTITION BY c.id) AS partners
-            FROM {C_TABLE} c JOIN {S_TABLE} s ON s.contribution_id = c.id
-            WHERE c.status = %(validated)s AND c.date BETWEEN %(start)s AND %(end)s {missions}
-        ),
-        kept AS (
-            SELECT scoped.*, p.role FROM scoped JOIN {P_TABLE} p ON p.id = scoped.partner_id {roles}
-        )"""
-    return sql, params
-
-
 def _fetch(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -352,77 +326,100 @@ class _PartnerSums:
     previous: Decimal
 
 
+def _filters(scope: Scope, *, mission: str = "r.mission_id", roles: Sequence[str] = ()) -> tuple[str, dict[str, Any]]:
+    """`AND ...` conditions for the scope's missions and, on each of `roles` (role columns), its roles."""
+    sql, params = "", {}
+    if scope.missions:
+        sql += f" AND {mission} = ANY(%(missions)s)"
+        params["missions"] = list(scope.missions)
+    if scope.roles:
+        for column in roles:
+            sql += f" AND {column} = ANY(%(roles)s)"
+        params["roles"] = list(scope.roles)
+    return sql, params
+
+
 def _partner_sums(scope: Scope, *, partner_id: int | None = None) -> list[_PartnerSums]:
     """Per partner, this period's sums and the previous period's value: one query over both periods."""
-    previous_start, _ = scope.previous
-    cte, params = _kept_cte(scope, previous_start, scope.period_end)
-    params["current"] = scope.period_start
-    only = ""
+    previous_start, previous_end = scope.previous
+    now, now_params = rollups.source("partner", scope.period_start, scope.period_end, "now")
+    then, then_params = rollups.source("partner", previous_start, previous_end, "then")
+    where, params = _filters(scope, roles=["p.role"])
     if partner_id is not None:
-        only = "WHERE k.partner_id = %(partner)s"
+        where += " AND r.partner_id = %(partner)s"
         params["partner"] = partner_id
-    now = "k.date >= %(current)s"
     rows = _fetch(
         f"""
-        WITH {cte}
-        SELECT k.partner_id, p.name, p.role, COALESCE(t.name, ''),
-               COALESCE(SUM(k.weight * k.value) FILTER (WHERE {now}), 0),
-               COALESCE(SUM(k.weight * k.value) FILTER (WHERE {now} AND k.partners = 1), 0),
-               COALESCE(SUM(k.weight * k.value) FILTER (WHERE {now} AND k.partners > 1), 0),
-               COUNT(*) FILTER (WHERE {now} AND k.corrects_id IS NULL),
-               COUNT(DISTINCT k.mission_id) FILTER (WHERE {now}),
-               COUNT(*) FILTER (WHERE {now}),
-               COALESCE(SUM(k.weight * k.value) FILTER (WHERE NOT {now}), 0)
-        FROM kept k JOIN {P_TABLE} p ON p.id = k.partner_id LEFT JOIN {T_TABLE} t ON t.id = p.tier_id
-        {only}
-        GROUP BY k.partner_id, p.id, t.id
+        SELECT r.partner_id, p.name, p.role, COALESCE(t.name, ''),
+               COALESCE(SUM(r.value) FILTER (WHERE r.now), 0),
+               COALESCE(SUM(r.solo) FILTER (WHERE r.now), 0),
+               COALESCE(SUM(r.joint) FILTER (WHERE r.now), 0),
+               COALESCE(SUM(r.originals) FILTER (WHERE r.now), 0),
+               COUNT(DISTINCT r.mission_id) FILTER (WHERE r.now),
+               COALESCE(SUM(r.shares) FILTER (WHERE r.now), 0),
+               COALESCE(SUM(r.value) FILTER (WHERE NOT r.now), 0)
+        FROM (SELECT TRUE AS now, * FROM {now} AS a UNION ALL SELECT FALSE, * FROM {then} AS b) r
+        JOIN {P_TABLE} p ON p.id = r.partner_id LEFT JOIN {T_TABLE} t ON t.id = p.tier_id
+        WHERE TRUE {where}
+        GROUP BY r.partner_id, p.id, t.id
         """,
-        params,
+        {**params, **now_params, **then_params},
     )
     return [_PartnerSums(*row) for row in rows]
 
 
 def _pairs(scope: Scope) -> list[Pair]:
-    cte, params = _kept_cte(scope, scope.period_start, scope.period_end)
+    pairs, params = rollups.source("pair", scope.period_start, scope.period_end, "pair")
+    where, filters = _filters(scope, roles=["pa.role", "pb.role"])
     rows = _fetch(
         f"""
-        WITH {cte}
-        SELECT a.partner_id, b.partner_id, SUM(a.value), COUNT(*) FILTER (WHERE a.corrects_id IS NULL)
-        FROM kept a JOIN kept b ON b.id = a.id AND b.partner_id > a.partner_id
-        GROUP BY a.partner_id, b.partner_id
+        SELECT r.partner_a, r.partner_b, SUM(r.value), SUM(r.originals)
+        FROM {pairs} AS r JOIN {P_TABLE} pa ON pa.id = r.partner_a JOIN {P_TABLE} pb ON pb.id = r.partner_b
+        WHERE TRUE {where}
+        GROUP BY r.partner_a, r.partner_b
         ORDER BY 3 DESC, 1, 2
         """,
-        params,
+        {**params, **filters},
     )
     return [Pair(*row) for row in rows]
 
 
 def _monthly(scope: Scope) -> tuple[dict[str, list[MonthlyValue]], int]:
-    """Monthly sums by partner, role and kind, and the count of contributions: one GROUPING SETS query."""
-    cte, params = _kept_cte(scope, scope.period_start, scope.period_end)
+    """Monthly sums by partner, role and kind, and the count of contributions: one query."""
+    start, end = scope.period_start, scope.period_end
+    partners, partner_params = rollups.source("partner", start, end, "partner")
+    kinds, kind_params = rollups.source("kind", start, end, "kind")
+    counts, count_params = rollups.source("count", start, end, "count")
+    by_partner, params = _filters(scope, roles=["p.role"])
+    by_kind, _ = _filters(scope, roles=["r.role"])
+    by_count, _ = _filters(scope)
+    if scope.roles:
+        by_count += " AND r.roles && %(roles)s::varchar[]"
     rows = _fetch(
         f"""
-        WITH {cte},
-        dated AS (SELECT date_trunc('month', k.date)::date AS month, k.* FROM kept k)
-        SELECT GROUPING(partner_id), GROUPING(role), GROUPING(kind), month, partner_id, role, kind,
-               SUM(weight * value), COUNT(DISTINCT id) FILTER (WHERE corrects_id IS NULL)
-        FROM dated
-        GROUP BY GROUPING SETS ((month, partner_id), (month, role), (month, kind), ())
-        ORDER BY month, partner_id, role, kind
+        SELECT 'partner', r.month, r.partner_id, NULL, SUM(r.value)
+        FROM {partners} AS r JOIN {P_TABLE} p ON p.id = r.partner_id WHERE TRUE {by_partner}
+        GROUP BY r.month, r.partner_id
+        UNION ALL
+        SELECT 'role', r.month, NULL, p.role, SUM(r.value)
+        FROM {partners} AS r JOIN {P_TABLE} p ON p.id = r.partner_id WHERE TRUE {by_partner}
+        GROUP BY r.month, p.role
+        UNION ALL
+        SELECT 'kind', r.month, NULL, r.kind, SUM(r.value) FROM {kinds} AS r WHERE TRUE {by_kind}
+        GROUP BY r.month, r.kind
+        UNION ALL
+        SELECT 'count', NULL, NULL, NULL, COALESCE(SUM(r.contributions), 0) FROM {counts} AS r WHERE TRUE {by_count}
+        ORDER BY 1, 2, 3, 4
         """,
-        params,
+        {**params, **partner_params, **kind_params, **count_params},
     )
     series: dict[str, list[MonthlyValue]] = {"partner": [], "role": [], "kind": []}
     count = 0
-    for no_partner, no_role, no_kind, month, partner, role, kind, value, contributions in rows:
-        if month is None:
-            count = contributions
-        elif not no_partner:
-            series["partner"].append(MonthlyValue(month, partner, value))
-        elif not no_role:
-            series["role"].append(MonthlyValue(month, role, value))
-        elif not no_kind:
-            series["kind"].append(MonthlyValue(month, kind, value))
+    for dimension, month, partner, label, value in rows:
+        if dimension == "count":
+            count = int(value)
+        else:
+            series[dimension].append(MonthlyValue(month, partner if dimension == "partner" else label, value))
     return series, count
 
 
@@ -490,55 +487,62 @@ class _Game:
         )  # fmt: skip
 
 
-def _mission_games(scope: Scope, mission_id: int, objectives: Sequence[_Objective]) -> list[_Game]:
-    """The fair-share games of one mission's objectives: one query, then numpy per objective.
+def _games(scope: Scope, objectives: list[_Objective], progress: Progress, start: int, end: int) -> list[_Game]:
+    """The fair-share games of the objectives: one query, then numpy per objective.
 
-    The query nets each correction into the original it adjusts (a recursive
-    walk up `corrects`, over the corrections only), drops the netted sets of
-    measure <= 0 and adds the others up per coalition of kept partners (as
-    `fair_shares` would): it returns, per objective, one row per distinct
+    The query nets each correction into the contribution its chain starts from
+    (the roll-ups keep those apart, see rollups.RollupGame), drops the netted
+    sets of measure <= 0 and adds the others up per coalition of kept partners
+    (as `fair_shares` would): it returns, per objective, one row per distinct
     coalition and one per partner (its Σ w·m), never one per contribution.
     """
-    params: dict[str, Any] = {
-        "mission": mission_id, "objectives": [o.id for o in objectives], "validated": VALIDATED,
-        "start": scope.period_start, "end": scope.period_end, "value": Objective.Metric.VALUE.value,
-    }  # fmt: skip
-    roles = ""
+    if not objectives:
+        progress(end)
+        return []
+    games_sql, game_params = rollups.source("game", scope.period_start, scope.period_end, "game")
+    linear_sql, linear_params = rollups.source("game_partner", scope.period_start, scope.period_end, "linear")
+    params: dict[str, Any] = {"objectives": [o.id for o in objectives], **game_params, **linear_params}
     if scope.roles:
-        roles = "WHERE p.role = ANY(%(roles)s)"
+        # Only the kept partners' parts: a set's measure is Σ over them of w·m.
         params["roles"] = list(scope.roles)
+        netted = f"""
+            parts AS (
+                SELECT src.objective_id, src.root, src.row_no, u.partner_id, u.weight * src.measure AS part
+                FROM (SELECT row_number() OVER () AS row_no, * FROM src) src
+                CROSS JOIN LATERAL unnest(src.partners, src.weights) AS u(partner_id, weight)
+                JOIN {P_TABLE} p ON p.id = u.partner_id
+                WHERE p.role = ANY(%(roles)s)
+            ),
+            netted AS (
+                SELECT objective_id, array_agg(DISTINCT partner_id ORDER BY partner_id) AS partners,
+                       SUM(part) AS measure
+                FROM parts GROUP BY objective_id, root, CASE WHEN root IS NULL THEN row_no END
+            )"""
+        kept = f"JOIN {P_TABLE} p ON p.id = r.partner_id AND p.role = ANY(%(roles)s)"
+    else:
+        # Every partner kept: a set's measure is m itself (its weights add up to 1).
+        netted = """
+            netted AS (
+                SELECT objective_id, partners, measure FROM src WHERE root IS NULL
+                UNION ALL
+                SELECT src.objective_id, array_agg(DISTINCT u.partner_id ORDER BY u.partner_id),
+                       SUM(u.weight * src.measure)
+                FROM src CROSS JOIN LATERAL unnest(src.partners, src.weights) AS u(partner_id, weight)
+                WHERE src.root IS NOT NULL
+                GROUP BY src.objective_id, src.root
+            )"""
+        kept = ""
     rows = _fetch(
         f"""
-        WITH RECURSIVE scoped AS (
-            SELECT c.id, c.objective_id, c.corrects_id,
-                   CASE WHEN o.metric = %(value)s THEN c.value ELSE COALESCE(c.quantity, 0) END AS measure
-            FROM {C_TABLE} c JOIN {O_TABLE} o ON o.id = c.objective_id
-            WHERE c.mission_id = %(mission)s AND c.objective_id = ANY(%(objectives)s)
-              AND c.status = %(validated)s AND c.date BETWEEN %(start)s AND %(end)s
-        ),
-        up AS (
-            SELECT id, corrects_id AS root, 1 AS depth FROM scoped WHERE corrects_id IS NOT NULL
-            UNION ALL
-            SELECT up.id, c.corrects_id, up.depth + 1
-            FROM up JOIN {C_TABLE} c ON c.id = up.root WHERE c.corrects_id IS NOT NULL
-        ),
-        roots AS (SELECT DISTINCT ON (id) id, root FROM up ORDER BY id, depth DESC),
-        kept AS (
-            SELECT sc.objective_id, COALESCE(r.root, sc.id) AS root, s.partner_id, s.weight * sc.measure AS part
-            FROM scoped sc
-            LEFT JOIN roots r ON r.id = sc.id
-            JOIN {S_TABLE} s ON s.contribution_id = sc.id
-            JOIN {P_TABLE} p ON p.id = s.partner_id
-            {roles}
-        ),
-        netted AS (
-            SELECT objective_id, array_agg(DISTINCT partner_id ORDER BY partner_id) AS partners, SUM(part) AS measure
-            FROM kept GROUP BY objective_id, root
-        )
-        SELECT objective_id, NULL::int, partners, SUM(measure)
+        WITH src AS (SELECT * FROM {games_sql} AS r WHERE r.objective_id = ANY(%(objectives)s)),
+        {netted}
+        SELECT objective_id, NULL::bigint, partners, SUM(measure)
         FROM netted WHERE measure > 0 GROUP BY objective_id, partners
         UNION ALL
-        SELECT objective_id, partner_id, NULL, SUM(part) FROM kept GROUP BY objective_id, partner_id
+        SELECT r.objective_id, r.partner_id, NULL, SUM(r.linear)
+        FROM {linear_sql} AS r {kept}
+        WHERE r.objective_id = ANY(%(objectives)s)
+        GROUP BY r.objective_id, r.partner_id
         """,
         params,
     )
@@ -551,25 +555,16 @@ def _mission_games(scope: Scope, mission_id: int, objectives: Sequence[_Objectiv
         else:
             sets[objective_id].append(JointSet(tuple(partners), float(total)))
             totals[objective_id] += total
+    middle = start + (end - start) // 3
+    progress(middle)
     games = []
-    for objective in objectives:
-        if objective.id not in linear:
-            continue  # every share toward it is outside the roles
-        participants = sorted(linear[objective.id])
-        chosen = tuple(sets[objective.id])
-        result = fair_shares(participants, chosen, float(objective.target))
-        games.append(_Game(objective, chosen, totals[objective.id], linear[objective.id], result))
-    return games
-
-
-def _games(scope: Scope, objectives: list[_Objective], progress: Progress, start: int, end: int) -> list[_Game]:
-    by_mission: dict[int, list[_Objective]] = defaultdict(list)
-    for objective in objectives:
-        by_mission[objective.mission_id].append(objective)
-    games: list[_Game] = []
-    for done, (mission_id, group) in enumerate(by_mission.items(), start=1):
-        games.extend(_mission_games(scope, mission_id, group))
-        progress(start + (end - start) * done // len(by_mission))
+    for done, objective in enumerate(objectives, start=1):
+        if objective.id in linear:  # else every share toward it is outside the roles
+            participants = sorted(linear[objective.id])
+            chosen = tuple(sets[objective.id])
+            result = fair_shares(participants, chosen, float(objective.target))
+            games.append(_Game(objective, chosen, totals[objective.id], linear[objective.id], result))
+        progress(middle + (end - middle) * done // len(objectives))
     return games
 
 
@@ -619,6 +614,7 @@ def compute(scope: Scope, *, progress: Progress | None = None) -> Results:
     per-mission fair-share loop, ending with 100.
     """
     report = progress or _no_progress
+    rollups.refresh()
     sums = _partner_sums(scope)
     report(15)
     pairs = _pairs(scope)
@@ -690,12 +686,19 @@ def compute(scope: Scope, *, progress: Progress | None = None) -> Results:
 
 def _lines(scope: Scope, partner_id: int) -> tuple[list[ContributionLine], int]:
     """The partner's counted contributions, largest |weight x value| first, at most EXPLAIN_LIMIT: one query."""
-    cte, params = _kept_cte(scope, scope.period_start, scope.period_end)
-    params.update(partner=partner_id, limit=EXPLAIN_LIMIT)
+    where, params = _filters(scope, mission="c.mission_id", roles=["p.role"])
+    params.update(partner=partner_id, limit=EXPLAIN_LIMIT, validated=VALIDATED,
+                  start=scope.period_start, end=scope.period_end)  # fmt: skip
     in_scope = "xp.role = ANY(%(roles)s)" if scope.roles else "TRUE"
     rows = _fetch(
         f"""
-        WITH {cte}
+        WITH kept AS (
+            SELECT c.id, c.mission_id, c.kind, c.date, c.value, c.corrects_id, s.partner_id, s.weight,
+                   (SELECT count(*) FROM {S_TABLE} x WHERE x.contribution_id = c.id) AS partners
+            FROM {S_TABLE} s JOIN {C_TABLE} c ON c.id = s.contribution_id JOIN {P_TABLE} p ON p.id = s.partner_id
+            WHERE s.partner_id = %(partner)s AND c.status = %(validated)s AND c.date BETWEEN %(start)s AND %(end)s
+            {where}
+        )
         SELECT k.id, k.date, k.mission_id, m.title, k.kind, c.objective_id, k.corrects_id, k.value, k.weight,
                k.weight * k.value, k.partners > 1,
                (SELECT COALESCE(json_agg(json_build_array(x.partner_id, xp.name, x.weight::text, {in_scope})
@@ -760,6 +763,7 @@ def explain(scope: Scope, partner_id: int) -> Explanation:
     weights). A partner outside the scope's roles gets zeros and no lines.
     Queries: 3, plus one per mission of its objectives.
     """
+    rollups.refresh()
     sums = [s for s in _partner_sums(scope, partner_id=partner_id) if s.current_rows]
     lines, more = _lines(scope, partner_id)
     games = _games(scope, _objectives(scope, partner_id=partner_id), _no_progress, 0, 100)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -35,8 +36,12 @@ def _money(value) -> str | None:
     return None if value is None else str(value)
 
 
-def scorecard(report: Report) -> list[dict[str, Any]]:
-    rows = ReportRow.objects.filter(report=report).select_related("partner").order_by("-linear", "partner_id")
+def _rows(report: Report) -> QuerySet[ReportRow]:
+    return ReportRow.objects.filter(report=report).select_related("partner").order_by("-linear", "partner_id")
+
+
+def scorecard(report: Report, rows: Iterable[ReportRow] | None = None) -> list[dict[str, Any]]:
+    rows = _rows(report) if rows is None else rows
     return [
         {
             "partner": r.partner_id, "name": r.partner.name, "role": r.role, "tier": r.tier,
@@ -49,8 +54,12 @@ def scorecard(report: Report) -> list[dict[str, Any]]:
 
 
 def report_results(report: Report) -> dict[str, Any]:
-    """A finished report's figures: summary, scorecard, monthly series, collaboration network (4 queries)."""
+    """A finished report's figures: summary, scorecard, monthly series, collaboration network (3 queries)."""
+    rows = list(_rows(report))
     series: dict[str, dict[str, list[list[Any]]]] = defaultdict(lambda: defaultdict(list))
+    for row in sorted(rows, key=lambda r: str(r.partner_id)):
+        if row.monthly:
+            series["partner"][str(row.partner_id)] = row.monthly
     for s in report.series.order_by("dimension", "key", "month"):
         series[s.dimension][s.key].append([s.month.isoformat(), str(s.value)])
     pairs = [
@@ -59,7 +68,7 @@ def report_results(report: Report) -> dict[str, Any]:
     ]
     return {
         "summary": report.summary,
-        "scorecard": scorecard(report),
+        "scorecard": scorecard(report, rows),
         "series": {dimension: dict(keys) for dimension, keys in series.items()},
         "network": pairs,
     }

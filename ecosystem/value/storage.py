@@ -6,12 +6,16 @@ twice (a redelivered task) holds one result.
 
 from __future__ import annotations
 
+import itertools
+from collections import defaultdict
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
-from ecosystem.core.bulk import copy_objects
+from ecosystem.core.bulk import copy_rows
 
 from .engine import ObjectiveFairShare, Results, ScorecardRow
 from .models import Report, ReportPair, ReportRow, ReportSeries
@@ -19,11 +23,8 @@ from .models import Report, ReportPair, ReportRow, ReportSeries
 CENT = Decimal("0.01")
 
 
-def _series(report: Report, dimension: str, values) -> list[ReportSeries]:
-    return [
-        ReportSeries(report=report, dimension=dimension, key=str(v.key), month=v.month, value=v.value.quantize(CENT))
-        for v in values
-    ]
+def _series(report: Report, dimension: str, values) -> Iterator[tuple[Any, ...]]:
+    return ((report.pk, dimension, str(v.key), v.month, v.value.quantize(CENT)) for v in values)
 
 
 def _money(amount: Decimal) -> str:
@@ -75,29 +76,32 @@ def store(report: Report, results: Results) -> None:
     """Replace `report`'s results with `results` and mark it done (the caller holds its row lock)."""
     for table in (ReportRow, ReportSeries, ReportPair):
         table.objects.filter(report=report).delete()
-    copy_objects(
-        [
-            ReportRow(
-                report=report, partner_id=r.partner_id, role=r.role, tier=r.tier, linear=r.value, share=r.share,
-                solo=r.solo_value, joint=r.joint_value, fair_share=r.fair_share, contributions=r.contributions,
-                missions=r.missions, previous=r.previous_value, change=r.change, change_percent=r.change_percent,
-            )
-            for r in results.scorecard
-        ]
-    )  # fmt: skip
     trend = results.trend
-    copy_objects(
-        _series(report, "partner", trend.by_partner)
-        + _series(report, "role", trend.by_role)
-        + _series(report, "kind", trend.by_kind)
-    )
-    copy_objects(
-        [
-            ReportPair(report=report, partner_a_id=p.partner_a, partner_b_id=p.partner_b, value=p.value,
-                       contributions=p.contributions)
-            for p in results.synergy.pairs
-        ]
+    monthly: dict[int, list[list[str]]] = defaultdict(list)
+    for point in trend.by_partner:
+        monthly[point.key].append([point.month.isoformat(), _money(point.value)])
+    # Thousands of rows: plain rows through COPY, no model instances.
+    copy_rows(
+        ReportRow,
+        ["report_id", "partner_id", "role", "tier", "linear", "share", "solo", "joint", "fair_share", "contributions",
+         "missions", "previous", "change", "change_percent", "monthly"],
+        (
+            (report.pk, r.partner_id, r.role, r.tier, r.value, r.share, r.solo_value, r.joint_value, r.fair_share,
+             r.contributions, r.missions, r.previous_value, r.change, r.change_percent, Jsonb(monthly[r.partner_id]))
+            for r in results.scorecard
+        ),
     )  # fmt: skip
+    # The partners' series are in their rows (`monthly`); roles and kinds here.
+    copy_rows(
+        ReportSeries,
+        ["report_id", "dimension", "key", "month", "value"],
+        itertools.chain(_series(report, "role", trend.by_role), _series(report, "kind", trend.by_kind)),
+    )
+    copy_rows(
+        ReportPair,
+        ["report_id", "partner_a_id", "partner_b_id", "value", "contributions"],
+        ((report.pk, p.partner_a, p.partner_b, p.value, p.contributions) for p in results.synergy.pairs),
+    )
     report.summary = summary(results)
     report.status, report.progress, report.finished_at = Report.Status.DONE, 100, timezone.now()
     report.save(update_fields=["summary", "status", "progress", "finished_at"])

@@ -77,8 +77,10 @@ def test_the_same_game_sampled_stays_within_its_bound():
     result = fair_shares([A, B, C], sets, 10, exact_up_to=0)
 
     assert result.exact is False
-    # ceil(ln(2 · 3 / 0.05) / (2 · 0.01²)) = ceil(4.78749 / 0.0002) = 23,938.
-    assert result.permutations == permutations_needed(3, 0.01, 0.95) == 23_938
+    # A can add up to 10 (6 + 4: the whole target), B up to 7, C up to 2: spreads 1, 0.7, 0.2 of T.
+    # The smallest n with 2·e^(-2n·0.01²) + 2·e^(-2n·0.01²/0.49) + 2·e^(-2n·0.01²/0.04) <= 0.05 is 18,549
+    # (ceil(ln(2 · 3 / 0.05) / (2 · 0.01²)) = 23,938 with every spread taken as 1).
+    assert result.permutations == permutations_needed(3, 0.01, 0.95, [1.0, 0.7, 0.2]) == 18_549
     assert result.bound == pytest.approx(0.1)
     assert result.confidence == 0.95
     for partner, expected in {A: 35 / 6, B: 17 / 6, C: 8 / 6}.items():
@@ -147,14 +149,36 @@ def test_sample_size_for_200_players_at_one_percent_and_95_percent():
     assert permutations_needed(200, 0.01, 0.95) == 44_936
 
 
-def test_a_200_participant_mission_samples_that_many_permutations():
+def test_a_200_participant_mission_samples_that_many_permutations_when_each_could_reach_the_target():
     participants = list(range(200))
-    sets = [JointSet(partners=(p, (p + 1) % 200), measure=1.0) for p in participants]
+    sets = [JointSet(partners=(p, (p + 1) % 200), measure=100.0) for p in participants]
 
     result = fair_shares(participants, sets, 100)
 
     assert (result.exact, result.permutations, result.bound, result.confidence) == (False, 44_936, 1.0, 0.95)
     assert sum(result.values.values()) == pytest.approx(100)
+
+
+def test_players_whose_own_sets_are_small_next_to_the_target_need_fewer_permutations():
+    participants = list(range(200))
+    sets = [JointSet(partners=(p, (p + 1) % 200), measure=1.0) for p in participants]
+
+    result = fair_shares(participants, sets, 100)
+
+    # Each player belongs to two sets of 1: it never adds more than 2, 2 % of T.
+    assert result.permutations == permutations_needed(200, 0.01, 0.95, [0.02] * 200) == math.ceil(44_935.98 * 0.02**2)
+    assert result.permutations == 18
+    assert sum(result.values.values()) == pytest.approx(100)
+    # Symmetric players: 0.5 each, within the bound of 1.
+    assert all(abs(v - 0.5) <= result.bound for v in result.values.values())
+
+
+def test_spreads_are_checked():
+    with pytest.raises(ValueError, match="one figure in"):
+        permutations_needed(2, 0.01, 0.95, [1.0])
+    with pytest.raises(ValueError, match="one figure in"):
+        permutations_needed(2, 0.01, 0.95, [1.0, 1.5])
+    assert permutations_needed(2, 0.01, 0.95, [0.0, 0.0]) == 1
 
 
 # --- refusals ------------------------------------------------------------------------------------
@@ -319,6 +343,8 @@ def test_sampling_agrees_with_exact_within_the_bound(game):
         return
     assert exact.exact is True
     assert sampled.bound == pytest.approx(0.01 * target)
-    players = {p for s in sets if s.measure > 0 for p in s.partners}
-    assert sampled.permutations == permutations_needed(len(players), 0.01, 0.95)
+    players = sorted({p for s in sets if s.measure > 0 for p in s.partners})
+    reach = {p: sum(s.measure for s in sets if p in s.partners) for p in players}
+    spreads = [min(reach[p], target) / target for p in players]
+    assert sampled.permutations == permutations_needed(len(players), 0.01, 0.95, spreads)
     assert all(abs(sampled.values[p] - exact.values[p]) <= sampled.bound for p in participants)
