@@ -173,7 +173,10 @@ class RollupPartner(models.Model):
     originals = models.IntegerField()  # its shares of contributions that are not corrections
 
     class Meta:
-        indexes = [models.Index(fields=["month", "partner_id"], name="rollup_partner_month")]
+        indexes = [
+            models.Index(fields=["month", "partner_id"], name="rollup_partner_month"),
+            models.Index(fields=["partner_id"], name="rollup_partner_partner"),  # the role trigger's lookup
+        ]
 
     def __str__(self) -> str:
         return f"{self.month} partner {self.partner_id}: {self.value}"
