@@ -30,6 +30,7 @@ contributions; beat refreshes every tenant every few minutes
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,7 +49,7 @@ from .models import (
     RollupPartner,
 )
 
-__all__ = ["GRAINS", "month_spans", "refresh", "source"]
+__all__ = ["GRAINS", "base_sql", "month_spans", "refresh", "source"]
 
 # False: `source` reads every month live, as it reads the days of a cut month (the tests compare both).
 STORED = True
@@ -62,108 +63,110 @@ GAME_METRICS = (Objective.Metric.VALUE.value, Objective.Metric.QUANTITY.value)
 assert VALIDATED.isidentifier() and all(m.isidentifier() for m in GAME_METRICS)  # safe to write into SQL
 
 
-def _in_range(a: str, b: str) -> str:
-    return f"c.status = '{VALIDATED}' AND c.date BETWEEN %({a})s AND %({b})s"
-
-
-def _partner_sql(a: str, b: str) -> str:
+def base_sql(a: str, b: str) -> str:
+    """Every share of a validated contribution dated in [%(a)s, %(b)s], with what the grains need: its
+    contribution's month, value, kind, mission, objective and correction, its partner's role, how many
+    shares the contribution has (`n`), and the contribution's measure toward a money or quantity
+    objective (NULL toward another or none)."""
     return f"""
-        SELECT month, mission_id, partner_id, SUM(part), COALESCE(SUM(part) FILTER (WHERE n = 1), 0),
-               COALESCE(SUM(part) FILTER (WHERE n > 1), 0), COUNT(*), COUNT(*) FILTER (WHERE original)
-        FROM (
-            SELECT date_trunc('month', c.date)::date AS month, c.mission_id, s.partner_id, s.weight * c.value AS part,
-                   c.corrects_id IS NULL AS original, count(*) OVER (PARTITION BY c.id) AS n
-            FROM {C_TABLE} c JOIN {S_TABLE} s ON s.contribution_id = c.id
-            WHERE {_in_range(a, b)}
-        ) shares
+        SELECT c.id, c.mission_id, c.kind, c.objective_id, c.corrects_id,
+               date_trunc('month', c.date)::date AS month, c.value, s.partner_id, s.weight, p.role,
+               count(*) OVER (PARTITION BY c.id) AS n,
+               CASE o.metric WHEN '{GAME_METRICS[0]}' THEN c.value
+                             WHEN '{GAME_METRICS[1]}' THEN COALESCE(c.quantity, 0) END AS measure
+        FROM {C_TABLE} c
+        JOIN {S_TABLE} s ON s.contribution_id = c.id
+        JOIN {P_TABLE} p ON p.id = s.partner_id
+        LEFT JOIN {O_TABLE} o ON o.id = c.objective_id
+        WHERE c.status = '{VALIDATED}' AND c.date BETWEEN %({a})s AND %({b})s"""
+
+
+# Each grain is a query over `base` (the SELECT above, or the table a refresh made of it).
+
+
+def _partner_sql(base: str) -> str:
+    return f"""
+        WITH base AS ({base})
+        SELECT month, mission_id, partner_id, SUM(weight * value),
+               COALESCE(SUM(weight * value) FILTER (WHERE n = 1), 0),
+               COALESCE(SUM(weight * value) FILTER (WHERE n > 1), 0),
+               COUNT(*), COUNT(*) FILTER (WHERE corrects_id IS NULL)
+        FROM base
         GROUP BY month, mission_id, partner_id"""
 
 
-def _kind_sql(a: str, b: str) -> str:
+def _kind_sql(base: str) -> str:
     return f"""
-        SELECT date_trunc('month', c.date)::date, c.mission_id, c.kind, p.role, SUM(s.weight * c.value)
-        FROM {C_TABLE} c JOIN {S_TABLE} s ON s.contribution_id = c.id JOIN {P_TABLE} p ON p.id = s.partner_id
-        WHERE {_in_range(a, b)}
-        GROUP BY 1, 2, 3, 4"""
+        WITH base AS ({base})
+        SELECT month, mission_id, kind, role, SUM(weight * value) FROM base GROUP BY month, mission_id, kind, role"""
 
 
-def _count_sql(a: str, b: str) -> str:
+def _count_sql(base: str) -> str:
     return f"""
+        WITH base AS ({base})
         SELECT month, mission_id, roles, COUNT(*)
         FROM (
-            SELECT date_trunc('month', c.date)::date AS month, c.mission_id,
-                   array_agg(DISTINCT p.role ORDER BY p.role) AS roles
-            FROM {C_TABLE} c JOIN {S_TABLE} s ON s.contribution_id = c.id JOIN {P_TABLE} p ON p.id = s.partner_id
-            WHERE {_in_range(a, b)} AND c.corrects_id IS NULL
-            GROUP BY c.id
+            SELECT month, mission_id, array_agg(DISTINCT role ORDER BY role) AS roles
+            FROM base WHERE corrects_id IS NULL
+            GROUP BY id, month, mission_id
         ) contributions
         GROUP BY month, mission_id, roles"""
 
 
-def _pair_sql(a: str, b: str) -> str:
+def _pair_sql(base: str) -> str:
     return f"""
-        SELECT date_trunc('month', c.date)::date, c.mission_id, x.partner_id, y.partner_id, SUM(c.value),
-               COUNT(*) FILTER (WHERE c.corrects_id IS NULL)
-        FROM {C_TABLE} c
-        JOIN {S_TABLE} x ON x.contribution_id = c.id
-        JOIN {S_TABLE} y ON y.contribution_id = c.id AND y.partner_id > x.partner_id
-        WHERE {_in_range(a, b)}
-        GROUP BY 1, 2, 3, 4"""
+        WITH base AS ({base})
+        SELECT x.month, x.mission_id, x.partner_id, y.partner_id, SUM(x.value),
+               COUNT(*) FILTER (WHERE x.corrects_id IS NULL)
+        FROM base x JOIN base y ON y.id = x.id AND y.partner_id > x.partner_id
+        WHERE x.n > 1
+        GROUP BY x.month, x.mission_id, x.partner_id, y.partner_id"""
 
 
-def _measured(a: str, b: str) -> str:
-    """The validated contributions toward a money or quantity objective, with their measure."""
-    return f"""
-        SELECT c.id, c.objective_id, c.mission_id, c.corrects_id, date_trunc('month', c.date)::date AS month,
-               CASE WHEN o.metric = '{GAME_METRICS[0]}' THEN c.value ELSE COALESCE(c.quantity, 0) END AS measure
-        FROM {C_TABLE} c JOIN {O_TABLE} o ON o.id = c.objective_id
-        WHERE {_in_range(a, b)} AND o.metric IN {GAME_METRICS!r}"""
-
-
-def _game_sql(a: str, b: str) -> str:
+def _game_sql(base: str) -> str:
     # A correction's root is the first contribution of its chain (a walk up `corrects`, over the
     # corrections only); a contribution with a validated correction, or a negative one, is its own root.
     return f"""
-        SELECT g.month, g.objective_id, g.mission_id, g.root, sets.partners, sets.weights, SUM(g.measure)
-        FROM (
-            WITH RECURSIVE measured AS ({_measured(a, b)}),
-            up AS (
-                SELECT id, corrects_id AS root, 1 AS depth FROM measured WHERE corrects_id IS NOT NULL
-                UNION ALL
-                SELECT up.id, c.corrects_id, up.depth + 1
-                FROM up JOIN {C_TABLE} c ON c.id = up.root WHERE c.corrects_id IS NOT NULL
-            ),
-            roots AS (SELECT DISTINCT ON (id) id, root FROM up ORDER BY id, depth DESC)
-            SELECT m.*, CASE
-                WHEN r.root IS NOT NULL THEN r.root
-                WHEN m.measure < 0 OR EXISTS (
-                    SELECT 1 FROM {C_TABLE} x WHERE x.corrects_id = m.id AND x.status = '{VALIDATED}'
-                ) THEN m.id
-            END AS root
-            FROM measured m LEFT JOIN roots r ON r.id = m.id
-        ) g
-        JOIN (
-            SELECT s.contribution_id AS id, array_agg(s.partner_id ORDER BY s.partner_id) AS partners,
-                   array_agg(s.weight ORDER BY s.partner_id) AS weights
-            FROM {S_TABLE} s JOIN {C_TABLE} c ON c.id = s.contribution_id
-            WHERE {_in_range(a, b)}
-            GROUP BY s.contribution_id
-        ) sets ON sets.id = g.id
+        WITH RECURSIVE base AS ({base}),
+        measured AS (
+            SELECT id, objective_id, mission_id, corrects_id, month, measure,
+                   array_agg(partner_id ORDER BY partner_id) AS partners,
+                   array_agg(weight ORDER BY partner_id) AS weights
+            FROM base WHERE measure IS NOT NULL
+            GROUP BY id, objective_id, mission_id, corrects_id, month, measure
+        ),
+        up AS (
+            SELECT id, corrects_id AS root, 1 AS depth FROM measured WHERE corrects_id IS NOT NULL
+            UNION ALL
+            SELECT up.id, c.corrects_id, up.depth + 1
+            FROM up JOIN {C_TABLE} c ON c.id = up.root WHERE c.corrects_id IS NOT NULL
+        ),
+        roots AS (SELECT DISTINCT ON (id) id, root FROM up ORDER BY id, depth DESC)
+        SELECT m.month, m.objective_id, m.mission_id,
+               CASE
+                   WHEN r.root IS NOT NULL THEN r.root
+                   WHEN m.measure < 0 OR EXISTS (
+                       SELECT 1 FROM {C_TABLE} x WHERE x.corrects_id = m.id AND x.status = '{VALIDATED}'
+                   ) THEN m.id
+               END,
+               m.partners, m.weights, SUM(m.measure)
+        FROM measured m LEFT JOIN roots r ON r.id = m.id
         GROUP BY 1, 2, 3, 4, 5, 6"""
 
 
-def _game_partner_sql(a: str, b: str) -> str:
+def _game_partner_sql(base: str) -> str:
     return f"""
-        SELECT m.month, m.objective_id, m.mission_id, s.partner_id, SUM(s.weight * m.measure)
-        FROM ({_measured(a, b)}) m JOIN {S_TABLE} s ON s.contribution_id = m.id
-        GROUP BY 1, 2, 3, 4"""
+        WITH base AS ({base})
+        SELECT month, objective_id, mission_id, partner_id, SUM(weight * measure)
+        FROM base WHERE measure IS NOT NULL
+        GROUP BY month, objective_id, mission_id, partner_id"""
 
 
 @dataclass(frozen=True)
 class Grain:
     table: str
     columns: str  # in the order the SELECT gives them
-    select: Any  # (start parameter name, end parameter name) -> SQL
+    select: Callable[[str], str]  # base SELECT -> the grain's SELECT
 
 
 GRAINS: dict[str, Grain] = {
@@ -214,10 +217,14 @@ def refresh() -> list[dt.date]:
             return []
         for grain in GRAINS.values():
             cursor.execute(f"DELETE FROM {grain.table} WHERE month = ANY(%(months)s)", {"months": months})
-            for start, end in month_spans(months):
-                cursor.execute(
-                    f"INSERT INTO {grain.table} ({grain.columns}) {grain.select('a', 'b')}", {"a": start, "b": end}
-                )
+        for start, end in month_spans(months):
+            # One read of the contributions per run of months, into a temporary table the grains add up.
+            cursor.execute(f"CREATE TEMPORARY TABLE value_base ON COMMIT DROP AS {base_sql('a', 'b')}",
+                           {"a": start, "b": end})  # fmt: skip
+            cursor.execute("ANALYZE value_base")
+            for grain in GRAINS.values():
+                cursor.execute(f"INSERT INTO {grain.table} ({grain.columns}) {grain.select('TABLE value_base')}")
+            cursor.execute("DROP TABLE value_base")
         cursor.execute("ANALYZE " + ", ".join(g.table for g in GRAINS.values()))
     return months
 
@@ -244,7 +251,7 @@ def source(grain: str, start: dt.date, end: dt.date, tag: str) -> tuple[str, dic
     for number, (a, b) in enumerate(edges):
         if a <= b:
             names = (f"{tag}_e{number}a", f"{tag}_e{number}b")
-            parts.append(f"SELECT * FROM ({g.select(*names)}) AS edge{number} ({g.columns})")
+            parts.append(f"SELECT * FROM ({g.select(base_sql(*names))}) AS edge{number} ({g.columns})")
             params.update(dict(zip(names, (a, b), strict=True)))
     if not parts:  # an empty period cannot happen (Scope refuses it); keep the SQL valid anyway
         parts.append(f"SELECT {g.columns} FROM {g.table} WHERE FALSE")
