@@ -138,4 +138,5 @@ def test_seed_demo_ships_one_finished_value_report_over_the_last_twelve_months(t
         )
         assert report.summary["joint_value"] != "0.00" and report.pairs.exists()  # the demo has joint work
         assert report.summary["objectives"]  # fair shares of the money and quantity objectives
-        assert report.series.filter(dimension="partner").exists()
+        assert report.series.filter(dimension="role").exists()
+        assert all(row.monthly for row in report.rows.all())  # each partner's trend
