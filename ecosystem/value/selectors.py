@@ -285,7 +285,7 @@ class EcosystemAggregates:
     joint_value: Decimal | None
     synergy_ratio: float | None
     roles: tuple[RoleTotal, ...]  # roles with at least k partners, largest value first
-    other_roles: RoleTotal | None  # the smaller roles put together, when at least k partners stand behind them
+    other_roles: RoleTotal | None  # beside roles shown, the smaller ones together (k partners or more behind them)
     roles_withheld: bool  # some role's figure is not shown
 
 
@@ -300,12 +300,14 @@ def _role_totals(report: Report, threshold: int) -> tuple[tuple[RoleTotal, ...],
         .annotate(partners=Count("pk"), value=Sum("linear")).values_list("role", "partners", "value")
     )  # fmt: skip
     totals = [RoleTotal(role, role_label(role), n, value) for role, n, value in counted]
-    shown = sorted((t for t in totals if not below_threshold(t.partners, threshold)), key=lambda t: t.partners)
+    shown = [t for t in totals if not below_threshold(t.partners, threshold)]
+    shown.sort(key=lambda t: (t.partners, t.value, t.role))  # the smallest first: the one to withhold if need be
     withheld = [t for t in totals if below_threshold(t.partners, threshold)]
     if withheld and below_threshold(sum(t.partners for t in withheld), threshold) and shown:
         withheld.append(shown.pop(0))
     other = None
-    if withheld and not below_threshold(sum(t.partners for t in withheld), threshold):
+    # Beside roles shown: alone, "the other roles" would only repeat the total.
+    if shown and withheld and not below_threshold(sum(t.partners for t in withheld), threshold):
         other = RoleTotal("", "", sum(t.partners for t in withheld), sum((t.value for t in withheld), Decimal(0)))
     return tuple(sorted(shown, key=lambda t: (-t.value, t.label))), other, bool(withheld)
 

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from ecosystem.core.errors import ApplicationError, FieldErrors
@@ -33,7 +34,7 @@ COLUMNS = [
     ("name", _l("Partner")), ("role", _l("Role")), ("tier", _l("Tier")), ("linear", _l("Value")),
     ("share", _l("Share")), ("solo", _l("Solo")), ("joint", _l("Joint")), ("fair_share", _l("Fair share")),
     ("contributions", _l("Contributions")), ("missions", _l("Missions")), ("previous", _l("Previous period")),
-    ("change", _l("Change")), ("change_percent", _l("Change %")),
+    ("change", pgettext_lazy("figure", "Change")), ("change_percent", _l("Change %")),
 ]  # fmt: skip
 
 

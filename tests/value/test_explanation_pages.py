@@ -55,7 +55,7 @@ def test_a_manager_reads_where_a_partner_s_figures_come_from(as_user, eco):
 
     html = page(response)
     assert response.status_code == 200
-    assert "<h1>Where Medisol's figures come from</h1>" in html
+    assert "<h1>Where the figures of Medisol come from</h1>" in html
     figures = html.split('id="figures-title"')[1].split("</dl>")[0]
     assert [dd.split("</dd>")[0] for dd in figures.split("<dd>")[1:]] == ["1,250.00", "600.00", "650.00", "800.00"]
     explained = response.context["explained"]

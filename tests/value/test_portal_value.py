@@ -108,7 +108,8 @@ def test_the_ecosystem_figures_show_in_aggregate_at_k(as_user, eco, k):
         0.390625,
         0.5625,
     )
-    assert shown.roles == () and shown.other_roles.partners == 4 and shown.roles_withheld
+    assert shown.roles == () and shown.other_roles is None and shown.roles_withheld
+    assert "No role has enough partners to be shown." in page(at_k)
     assert "<dt>Total value</dt><dd>3,200.00</dd>" in page(at_k) and "<dd>39.1 %</dd>" in page(at_k)
     hidden = below_k.context["ecosystem"]
     assert (hidden.partners, hidden.total_value, hidden.share, hidden.synergy_ratio) == (None, None, None, None)
@@ -136,26 +137,28 @@ def test_value_by_role_shows_only_roles_with_k_partners(as_user, eco, k):
 
 
 def test_a_role_withheld_cannot_be_worked_out_from_the_total(alpha, k):
-    """Three suppliers and one partner at k = 3: the partner's role is withheld, and the suppliers' total
-    with it, or the total minus the suppliers' would give the lone partner's value."""
+    """At k = 3: three suppliers (10 each), three partners (20 each), one association (5). The association
+    is withheld, and the suppliers with it (the smaller role shown), or the total minus the roles shown
+    would give the lone association's value."""
     k(3)
     report = Report.objects.create(
         period_start="2026-01-01", period_end="2026-01-31", status="done",
-        summary={"partners": 4, "total_value": "100.00", "joint_value": "0.00", "synergy_ratio": 0.0},
+        summary={"partners": 7, "total_value": "95.00", "joint_value": "0.00", "synergy_ratio": 0.0},
     )  # fmt: skip
     rows = []
-    for i, role in enumerate(["supplier", "supplier", "supplier", "partner"]):
+    for i, (role, value) in enumerate([("supplier", 10)] * 3 + [("partner", 20)] * 3 + [("association", 5)]):
         partner = PartnerFactory(name=f"P{i}", role=role, external_id=f"P{i}")
         rows.append(ReportRow.objects.create(
-            report=report, partner=partner, role=role, linear=25, share=0.25, solo=25, joint=0, fair_share=0,
-            contributions=1, missions=1, previous=0, change=25,
+            report=report, partner=partner, role=role, linear=value, share=value / 95, solo=value, joint=0,
+            fair_share=0, contributions=1, missions=1, previous=0, change=value,
         ))  # fmt: skip
 
     aggregates = selectors.ecosystem_aggregates(report, rows[0])
 
-    assert aggregates.total_value == Decimal("100.00")
-    assert aggregates.roles == ()
-    assert (aggregates.other_roles.partners, aggregates.other_roles.value) == (4, Decimal(100))
+    assert aggregates.total_value == Decimal("95.00")
+    assert [(r.role, r.partners, r.value) for r in aggregates.roles] == [("partner", 3, Decimal(60))]
+    assert (aggregates.other_roles.partners, aggregates.other_roles.value) == (4, Decimal(35))
+    assert aggregates.roles_withheld
 
 
 def test_the_report_picker_lists_only_finished_reports_with_our_row(as_user, eco):
