@@ -64,6 +64,7 @@ urlpatterns = [
     path("partners/", include("partners.urls")),
     path("reports/", include("ecosystem.value.urls")),
     path("portal/missions/", include("ecosystem.missions.portal_urls")),
+    path("portal/value/", include("ecosystem.value.portal_urls")),
     path("portal/", include("partners.portal_urls")),
     path("api/", include((api_urlpatterns, "api"))),
     path("i18n/", include("django.conf.urls.i18n")),

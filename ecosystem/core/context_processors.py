@@ -16,6 +16,7 @@ NAVIGATION = [
     ("core:settings", _("Settings"), ADMINS),
     ("portal:home", _("Home"), PARTNER_USERS),
     ("mission_portal:list", _("Missions"), PARTNER_USERS),
+    ("value_portal:home", _("My value"), PARTNER_USERS),
     ("portal:profile", _("Our profile"), PARTNER_USERS),
     ("portal:team", _("Our team"), PARTNER_USERS),
     ("portal:participants", _("Participants"), PARTNER_USERS),

@@ -237,12 +237,19 @@ def achieved(objective: Objective) -> Decimal:
     return objective.manual_value if objective.manual_value is not None else Decimal(0)
 
 
+def below_threshold(contributors: int, threshold: int | None = None) -> bool:
+    """The k rule: an aggregate is shown to a partner only when at least k partners stand behind it
+    (k = `TenantSettings.coopetition_threshold`, read when `threshold` is not given). The one place the
+    rule is written: mission totals here, the value portal's ecosystem figures (`value.selectors`)."""
+    k = threshold if threshold is not None else tenant_settings().coopetition_threshold
+    return contributors < k
+
+
 def hides_totals(mission: Mission, viewer: User | None, contributors: int, threshold: int | None = None) -> bool:
     """Coopetition: a partner sees a mission total only when at least k partners stand behind it."""
     if viewer is None or is_staff(viewer) or not mission.is_coopetition:
         return False
-    k = threshold if threshold is not None else tenant_settings().coopetition_threshold
-    return contributors < k
+    return below_threshold(contributors, threshold)
 
 
 def progress_of(objective: Objective, *, viewer: User | None, threshold: int | None = None) -> Progress:

@@ -9,6 +9,8 @@ class ValueConfig(AppConfig):
 
     def ready(self) -> None:
         from . import audit_actions, dashboard  # the models are loaded only now
+        from .portal import register_portal_panels
 
         audit_actions.register()
         dashboard.register()
+        register_portal_panels()

@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:pk>/progress/", views.report_progress, name="progress"),
     path("<int:pk>/cancel/", views.report_cancel, name="cancel"),
     path("<int:pk>/export/", views.report_export, name="export"),
+    path("<int:pk>/partners/<int:partner_id>/", views.partner_explanation, name="explanation"),
 ]

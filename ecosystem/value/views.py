@@ -12,10 +12,11 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from ecosystem.core.errors import ApplicationError, FieldErrors
@@ -25,7 +26,7 @@ from ecosystem.missions.selectors import missions_visible_to
 
 from . import charts, selectors, services
 from .forms import ReportForm
-from .models import Report
+from .models import Report, ReportRow
 
 PAGE_SIZE = 50
 # The scorecard table's columns: (sort key, heading); the key is `selectors.SCORECARD_SORTS`'s.
@@ -33,7 +34,7 @@ COLUMNS = [
     ("name", _l("Partner")), ("role", _l("Role")), ("tier", _l("Tier")), ("linear", _l("Value")),
     ("share", _l("Share")), ("solo", _l("Solo")), ("joint", _l("Joint")), ("fair_share", _l("Fair share")),
     ("contributions", _l("Contributions")), ("missions", _l("Missions")), ("previous", _l("Previous period")),
-    ("change", _l("Change")), ("change_percent", _l("Change %")),
+    ("change", pgettext_lazy("figure", "Change")), ("change_percent", _l("Change %")),
 ]  # fmt: skip
 
 
@@ -160,3 +161,29 @@ def report_export(request: HttpRequest, pk: int) -> HttpResponse:
     except ApplicationError as error:
         messages.error(request, error.message)
         return redirect("value:detail", pk=pk)
+
+
+@role_required(*STAFF)
+def partner_explanation(request: HttpRequest, pk: int, partner_id: int) -> HttpResponse:
+    """Where one partner's figures of a finished report come from (`engine.explain` for the report's scope):
+    its contributions, solo or joint with whom at which weight, and per objective its fair share against its
+    linear part, with the reasons. A partner without a row in the report is not found."""
+    report = _report(request, pk)
+    if report.status != Report.Status.DONE:
+        messages.error(request, _("The report is not finished: there is nothing to explain yet."))
+        return redirect("value:detail", pk=pk)
+    try:
+        row = selectors.report_row(report, partner_id)
+    except ReportRow.DoesNotExist:
+        raise Http404 from None
+    explained = selectors.explained_for_staff(report, row)
+    others = {o.partner_id for c in explained.contributions for o in c.line.others}
+    in_report = set(report.rows.filter(partner_id__in=others).values_list("partner_id", flat=True))
+    context = {
+        "report": report,
+        "row": row,
+        "role_label": charts.role_label(row.role),
+        "explained": explained,
+        "in_report": in_report,
+    }
+    return render(request, "value/explanation.html", context)
