@@ -96,6 +96,10 @@ def test_every_page_passes_axe_in_both_languages_at_desktop_and_phone_width(stac
     circular = page.get_by_role("link", name="Circular medical equipment").get_attribute("href")
     page.goto(f"{tenant}{clinics}")
     queued = page.locator("#queue a[href*='/missions/contributions/']").first.get_attribute("href")
+    page.goto(f"{tenant}/reports/")
+    report = page.locator("main table a[href^='/reports/']").first.get_attribute("href")
+    page.goto(f"{tenant}{report}")
+    explanation = page.locator("main table a[href*='/partners/']").first.get_attribute("href")
     _survey(page, axe, tenant, "admin", [
         ("dashboard", "/"),
         ("directory", "/partners/"),
@@ -129,6 +133,10 @@ def test_every_page_passes_axe_in_both_languages_at_desktop_and_phone_width(stac
         ("declare for a partner", f"{clinics}declare/"),
         ("declare for a partner refused", f"{clinics}declare/", REFUSED),
         ("contribution", queued),
+        ("reports", "/reports/"),
+        ("reports refused", "/reports/", REFUSED),
+        ("report", report),
+        ("report explanation", explanation),
     ], problems)  # fmt: skip
     _close(context, axe, problems)
 
@@ -154,6 +162,8 @@ def test_every_page_passes_axe_in_both_languages_at_desktop_and_phone_width(stac
     portal_circular = page.get_by_role("link", name="Circular medical equipment").get_attribute("href")
     page.goto(f"{tenant}{portal_clinics}")
     awaiting = page.locator("main a[href*='/portal/missions/contributions/']").first.get_attribute("href")
+    page.goto(f"{tenant}/portal/value/")
+    our_explanation = page.locator("main a[href*='/explanation/']").first.get_attribute("href")
     _survey(page, axe, tenant, "partner-admin", [
         ("missions", "/portal/missions/"),
         ("mission", portal_clinics),
@@ -166,6 +176,8 @@ def test_every_page_passes_axe_in_both_languages_at_desktop_and_phone_width(stac
         ("team", "/portal/team/"),
         ("team refused", "/portal/team/", REFUSED),
         ("participants", "/portal/participants/"),
+        ("our value", "/portal/value/"),
+        ("our value explained", our_explanation),
         ("not allowed", "/partners/"),
     ], problems)  # fmt: skip
     _close(context, axe, problems)
