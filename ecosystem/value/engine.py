@@ -397,13 +397,14 @@ def _monthly(scope: Scope) -> tuple[dict[str, list[MonthlyValue]], int]:
         by_count += " AND r.roles && %(roles)s::varchar[]"
     rows = _fetch(
         f"""
-        SELECT 'partner', r.month, r.partner_id, NULL, SUM(r.value)
-        FROM {partners} AS r JOIN {P_TABLE} p ON p.id = r.partner_id WHERE TRUE {by_partner}
-        GROUP BY r.month, r.partner_id
+        WITH monthly AS (
+            SELECT r.month, r.partner_id, p.role, SUM(r.value) AS value
+            FROM {partners} AS r JOIN {P_TABLE} p ON p.id = r.partner_id WHERE TRUE {by_partner}
+            GROUP BY r.month, r.partner_id, p.role
+        )
+        SELECT 'partner', month, partner_id, NULL, value FROM monthly
         UNION ALL
-        SELECT 'role', r.month, NULL, p.role, SUM(r.value)
-        FROM {partners} AS r JOIN {P_TABLE} p ON p.id = r.partner_id WHERE TRUE {by_partner}
-        GROUP BY r.month, p.role
+        SELECT 'role', month, NULL, role, SUM(value) FROM monthly GROUP BY month, role
         UNION ALL
         SELECT 'kind', r.month, NULL, r.kind, SUM(r.value) FROM {kinds} AS r WHERE TRUE {by_kind}
         GROUP BY r.month, r.kind
