@@ -84,12 +84,13 @@ class RuleInput(InputSerializer):
 
 
 class RuleSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(source="key", read_only=True, help_text="The rule's id: the same in every version.")
     version = serializers.IntegerField(source="book.number", read_only=True)
     params = serializers.JSONField(read_only=True)
 
     class Meta:
         model = Rule
-        fields = ["id", "key", "version", "name", "kind", "params", "severity", "roles", "tiers"]
+        fields = ["id", "version", "name", "kind", "params", "severity", "roles", "tiers"]
         read_only_fields = fields
 
 
@@ -111,10 +112,12 @@ class RuleFilter(django_filters.FilterSet):
 
 class RuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     """The rule book: its current version, or `?version=N`. Everyone of the tenant reads it; administrators
-    and governance reviewers change it, and every change (create, edit, delete) makes a new version, its
-    rules with new ids (`key` stays the same across versions)."""
+    and governance reviewers change it, and every change (create, edit, delete) makes a new version. A rule
+    keeps its id across versions: `/rules/{id}/` is the current version's, `?version=N` an older one's."""
 
     model = Rule
+    lookup_field = "key"
+    lookup_url_kwarg = "id"
     visible_to = selectors.rules_visible_to
     filterset_class = RuleFilter
     serializer_class = RuleSerializer
@@ -206,7 +209,7 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantView
 
 class FindingFilter(django_filters.FilterSet):
     partner = django_filters.NumberFilter(field_name="partner_id", min_value=1, max_value=MAX_ID)
-    rule = django_filters.NumberFilter(field_name="rule_id", min_value=1, max_value=MAX_ID)
+    rule = django_filters.NumberFilter(field_name="rule__key", min_value=1, max_value=2**31 - 1)
     outcome = django_filters.ChoiceFilter(choices=Finding.Outcome.choices)
 
     class Meta:
@@ -216,6 +219,7 @@ class FindingFilter(django_filters.FilterSet):
 
 class FindingSerializer(serializers.ModelSerializer):
     partner_name = serializers.CharField(source="partner.name", read_only=True)
+    rule = serializers.IntegerField(source="rule.key", read_only=True)
     rule_name = serializers.CharField(source="rule.name", read_only=True)
     kind = serializers.CharField(source="rule.kind", read_only=True)
     severity = serializers.CharField(source="rule.severity", read_only=True)

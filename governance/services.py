@@ -65,7 +65,7 @@ def _amount(raw: Any, problems: list[str], *, limit: Decimal = MAX_AMOUNT) -> st
     elif number < 0:
         problems.append(_("Give a number of 0 or more."))
     elif number > limit:
-        problems.append(_("Give a number of at most %(limit)s.") % {"limit": f"{limit:,f}".rstrip("0").rstrip(".")})
+        problems.append(_("Give a number of at most %(limit)s.") % {"limit": f"{limit.normalize():f}"})
     else:
         return str(number.quantize(Decimal("0.01")))
     return None
