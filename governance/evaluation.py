@@ -6,7 +6,7 @@ the outcome (`pass`, or the rule's severity; `warn` for an agreement about to
 expire), the measured value, the threshold, and a note when there was nothing
 to measure. What each kind measures, at the period's end `E`:
 
-- `min_contribution`: the partner's validated linear value Σ weight × value
+- `min_contribution`: the partner's validated linear value Σ weight * value
   over the period (the value roll-ups), >= `per_tier[tier]` or `min_value`;
 - `max_share`: that value as a percentage of the whole ecosystem's, <= `max_percent`;
 - `agreement_valid`: the latest end of its agreements signed by `E` (none: no

@@ -137,7 +137,8 @@ class Review(models.Model):
             models.CheckConstraint(condition=Q(period_end__gte=F("period_start")), name="review_period_in_order"),
             models.CheckConstraint(condition=Q(progress__lte=100), name="review_progress_percent"),
             models.CheckConstraint(
-                condition=Q(status__in=["queued", "running", "done", "failed", "cancelled"]), name="review_status_known"
+                condition=Q(status__in=["queued", "running", "done", "failed", "cancelled"]),
+                name="review_status_known",
             ),
             # One pending review per rule book, period and scope: asking again returns it.
             models.UniqueConstraint(

@@ -84,7 +84,7 @@ def _days(raw: Any, problems: list[str]) -> int | None:
 
 def _per_tier(raw: Any, problems: list[str]) -> dict[str, str]:
     if not isinstance(raw, Mapping):
-        problems.append(_("Give an object of tier ids and amounts, e.g. {\"3\": \"500.00\"}."))
+        problems.append(_('Give an object of tier ids and amounts, e.g. {"3": "500.00"}.'))
         return {}
     cleaned: dict[str, str] = {}
     keys = [str(key) for key in raw]
@@ -376,9 +376,7 @@ def reviews_stuck(now: dt.datetime | None = None) -> QuerySet[Review]:
 def reviews_fail_stuck(now: dt.datetime | None = None) -> int:
     """Mark every stuck review `failed`, with a reason a person can read; how many."""
     stuck = list(reviews_stuck(now).select_for_update())
-    reason = _(
-        "The review stopped before it finished (its worker was lost or it ran out of time). Run it again."
-    )
+    reason = _("The review stopped before it finished (its worker was lost or it ran out of time). Run it again.")
     for review in stuck:
         review.status, review.failure_reason, review.finished_at = Review.Status.FAILED, reason, timezone.now()
         review.save(update_fields=["status", "failure_reason", "finished_at"])

@@ -28,7 +28,9 @@ def request(client, **body):
     return client.post(REVIEWS, {**PERIOD, **body}, content_type="application/json")
 
 
-def test_a_reviewer_starts_a_review_which_records_the_rule_book_version(alpha_client, world, django_capture_on_commit_callbacks):
+def test_a_reviewer_starts_a_review_which_records_the_rule_book_version(
+    alpha_client, world, django_capture_on_commit_callbacks
+):
     rule(world["reviewer"], "min_contribution", {"min_value": "100"}, name="Minimum")
     client = api(alpha_client, world["reviewer"])
 
@@ -189,7 +191,9 @@ def test_walls_staff_read_reviewers_run_partners_see_only_their_findings(alpha_c
     assert request(manager, roles=["partner"]).status_code == 403
     assert manager.post(f"{REVIEWS}{pending.pk}/cancel/").status_code == 403
     sam_findings = sam.get(f"{REVIEWS}{review.pk}/findings/").json()["results"]
-    assert [(f["partner_name"], f["outcome"], f["measured"]) for f in sam_findings] == [("Medisol", "pass", "150.0000")]
+    assert [(f["partner_name"], f["outcome"], f["measured"]) for f in sam_findings] == [
+        ("Medisol", "pass", "150.0000")
+    ]
     assert [f["partner_name"] for f in clara.get(f"{REVIEWS}{review.pk}/findings/").json()["results"]] == ["Carevia"]
     assert sam.get(f"{REVIEWS}{review.pk}/findings/", {"partner": world["carevia"].pk}).json()["results"] == []
     assert [r["id"] for r in sam.get(REVIEWS).json()["results"]] == [review.pk]  # finished reviews only

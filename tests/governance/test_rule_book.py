@@ -137,7 +137,10 @@ def test_managers_and_partner_users_read_the_current_rule_book_but_cannot_change
     for client in (manager, sam):
         assert [r["name"] for r in client.get(RULES).json()["results"]] == ["Activity"]
         assert post(client, name="Mine", kind="commitment_met").status_code == 403
-        assert client.patch(f"{RULES}{reviewer_rule.pk}/", {"name": "X"}, content_type="application/json").status_code == 403
+        assert (
+            client.patch(f"{RULES}{reviewer_rule.pk}/", {"name": "X"}, content_type="application/json").status_code
+            == 403
+        )
         assert client.delete(f"{RULES}{reviewer_rule.pk}/").status_code == 403
     assert RuleBook.objects.count() == 1 and Rule.objects.get().name == "Activity"
     assert audit_actions() == before

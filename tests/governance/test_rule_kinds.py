@@ -12,7 +12,7 @@ from ecosystem.missions.models import Participation, Share
 from partners import services as partner_services
 from partners.models import Tier
 from tests.conftest import make_user
-from tests.governance.conftest import END, PartnerFactory, declare, findings, join, rule, validated
+from tests.governance.conftest import PartnerFactory, declare, findings, join, rule, validated
 
 
 def outcome(found, partner, name):
