@@ -177,8 +177,9 @@ def run(args, env: dict) -> None:
     with schema_context(SCHEMA):
         started = time.perf_counter()
         seeded = seed(args)
+        seconds = time.perf_counter() - started
         print(f"seeded {args.partners:,} partners, {args.contributions:,} contributions ({seeded['shares']:,} "
-              f"shares), agreements, commitments, pending shares in {time.perf_counter() - started:.1f} s")  # fmt: skip
+              f"shares), agreements, commitments, pending shares in {seconds:.1f} s")  # fmt: skip
         started = time.perf_counter()
         months = rollups.refresh()
         print(f"roll-ups built for {len(months)} months in {time.perf_counter() - started:.1f} s")

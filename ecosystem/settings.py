@@ -289,6 +289,9 @@ SPECTACULAR_SETTINGS = {
         "MissionRoleEnum": "ecosystem.missions.models.Participation.Role",
         "ContributionKindEnum": "ecosystem.missions.models.Kind",
         "ContributionStatusEnum": "ecosystem.missions.models.Contribution.Status",
+        "RuleKindEnum": "governance.models.Rule.Kind",
+        # A value report's and a governance review's lifecycle: the same five states.
+        "JobStatusEnum": "governance.models.Review.Status",
     },
 }
 

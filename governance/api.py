@@ -223,6 +223,10 @@ class FindingSerializer(serializers.ModelSerializer):
     rule_name = serializers.CharField(source="rule.name", read_only=True)
     kind = serializers.CharField(source="rule.kind", read_only=True)
     severity = serializers.CharField(source="rule.severity", read_only=True)
+    note = serializers.CharField(
+        read_only=True,
+        help_text="Empty, or why nothing was measured: " + ", ".join(Finding.Note.values) + ".",
+    )
 
     class Meta:
         model = Finding

@@ -27,7 +27,13 @@ ACTIONS = {
     ),
     "governance.review_requested": ActionText(
         _("%(actor)s started the governance review of %(period_start)s to %(period_end)s."),
-        {"version": RULE_DETAILS["version"]},
+        {
+            "period_start": Detail(_("Start"), kind="date", new_only=True),
+            "period_end": Detail(_("End"), kind="date", new_only=True),
+            "roles": RULE_DETAILS["roles"],
+            "tiers": RULE_DETAILS["tiers"],
+            "version": RULE_DETAILS["version"],
+        },
     ),
     "governance.review_cancelled": ActionText(_("%(actor)s cancelled the governance review %(object)s.")),
     "governance.review_failed": ActionText(

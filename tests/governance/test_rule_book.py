@@ -7,7 +7,7 @@ from django.test import Client
 
 from governance.models import Rule, RuleBook
 from partners.models import Tier
-from tests.conftest import audit_actions, host, in_parallel, make_user
+from tests.conftest import audit_actions, host, in_parallel, login, make_user
 from tests.governance.conftest import api, rule
 
 RULES = "/api/governance/rules/"
@@ -144,6 +144,10 @@ def test_managers_and_partner_users_read_the_current_rule_book_but_cannot_change
         assert client.delete(f"{RULES}{reviewer_rule.pk}/").status_code == 403
     assert RuleBook.objects.count() == 1 and Rule.objects.get().name == "Activity"
     assert audit_actions() == before
+    rule(cast["reviewer"], "commitment_met", name="Commitments")
+    assert manager.get(RULES, {"version": 1}).json()["count"] == 1  # the staff read every version
+    assert sam.get(RULES, {"version": 1}).json()["count"] == 0  # a partner, the current one only
+    assert sam.get(RULES).json()["count"] == 2
     token = api(Client(), cast["reviewer"]).defaults["HTTP_AUTHORIZATION"]
     assert Client(HTTP_HOST=host("beta"), HTTP_AUTHORIZATION=token).get(RULES).status_code == 401
 
@@ -181,3 +185,54 @@ def test_changes_made_at_the_same_moment_never_share_a_version(race):
     assert numbers == list(range(1, statuses.count(201) + 1))
     last = RuleBook.objects.order_by("-number").first()
     assert last.rules.count() == statuses.count(201)  # every accepted rule is in the current version
+
+
+def test_refusals_read_in_french(alpha_client, cast):
+    client = api(alpha_client, cast["reviewer"])
+
+    answer = client.post(RULES, {"name": "Règle", "kind": "max_share", "params": {"max_percent": 101}},
+                         content_type="application/json", HTTP_ACCEPT_LANGUAGE="fr")  # fmt: skip
+
+    assert answer.json() == {"params.max_percent": ["Donnez un nombre d\N{RIGHT SINGLE QUOTATION MARK}au plus 100."]}
+
+
+# --- the staff page -------------------------------------------------------------------------
+
+
+def test_the_staff_read_the_rule_book_page_and_its_older_versions(alpha, alpha_client, cast,
+                                                                  django_assert_max_num_queries):  # fmt: skip
+    rule(cast["reviewer"], "recent_activity", {"days": 30}, name="Activity")
+    rule(cast["reviewer"], "max_share", {"max_percent": "40"}, name="Concentration", roles=["supplier"])
+    client = login(alpha_client, alpha, cast["manager"])
+
+    with django_assert_max_num_queries(12):
+        current = client.get("/governance/rules/")
+    first = client.get("/governance/rules/", {"version": 1})
+
+    assert current.status_code == 200
+    assert [r.name for r in current.context["rules"]] == ["Activity", "Concentration"]
+    assert current.context["versions"] == [2, 1]
+    assert "max_percent" in current.content.decode() and "40.00" in current.content.decode()
+    assert [r.name for r in first.context["rules"]] == ["Activity"]
+
+
+def test_a_bad_or_unknown_version_is_refused(alpha, alpha_client, cast):
+    rule(cast["reviewer"], "recent_activity", {"days": 30}, name="Activity")
+    client = login(alpha_client, alpha, cast["reviewer"])
+
+    bad = client.get("/governance/rules/", {"version": "two"})
+    unknown = client.get("/governance/rules/", {"version": "99"})
+
+    assert bad.status_code == 400 and "Give a version number, e.g. 3." in bad.content.decode()
+    assert unknown.status_code == 404
+
+
+def test_partner_users_and_other_tenants_do_not_reach_the_rule_book_page(alpha, alpha_client, cast, beta):
+    rule(cast["reviewer"], "recent_activity", {"days": 30}, name="Activity")
+
+    as_partner = login(alpha_client, alpha, cast["sam"]).get("/governance/rules/")
+    # Alpha's manager's session means nothing on beta's host: sent to sign in there.
+    other_tenant = login(Client(HTTP_HOST=host("beta")), alpha, cast["manager"]).get("/governance/rules/")
+
+    assert as_partner.status_code == 403
+    assert other_tenant.status_code == 302 and "/accounts/login/" in other_tenant["Location"]
