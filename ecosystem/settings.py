@@ -289,6 +289,9 @@ SPECTACULAR_SETTINGS = {
         "MissionRoleEnum": "ecosystem.missions.models.Participation.Role",
         "ContributionKindEnum": "ecosystem.missions.models.Kind",
         "ContributionStatusEnum": "ecosystem.missions.models.Contribution.Status",
+        "RuleKindEnum": "governance.models.Rule.Kind",
+        # A value report's and a governance review's lifecycle: the same five states.
+        "JobStatusEnum": "governance.models.Review.Status",
     },
 }
 
@@ -316,6 +319,8 @@ CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A value report running longer than this is stopped; the sweeper fails one whose worker was lost.
 VALUE_REPORT_TIME_LIMIT = env.int("VALUE_REPORT_TIME_LIMIT", default=30 * 60)
+# The same for a governance review (its sweeper runs with the reports' one).
+GOVERNANCE_REVIEW_TIME_LIMIT = env.int("GOVERNANCE_REVIEW_TIME_LIMIT", default=15 * 60)
 # Beat rebuilds the value roll-ups of the months changed since, in every tenant, this often.
 VALUE_ROLLUP_MINUTES = env.int("VALUE_ROLLUP_MINUTES", default=5)
 # A delivered task whose worker died (never acknowledged) goes back to the queue after this long:
@@ -337,6 +342,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sweep-stuck-reports": {
         "task": "value.sweep_stuck_reports_everywhere",
+        "schedule": timedelta(minutes=5),
+    },
+    "sweep-stuck-reviews": {
+        "task": "governance.sweep_stuck_reviews_everywhere",
         "schedule": timedelta(minutes=5),
     },
     "value-rollups": {

@@ -24,6 +24,11 @@ router.register("participations", missions_api.ParticipationViewSet, basename="p
 router.register("contributions", missions_api.ContributionViewSet, basename="contribution")
 router.register("reports", value_api.ReportViewSet, basename="report")
 router.register("governance/audit", governance_api.AuditEventViewSet, basename="audit-event")
+router.register("governance/rules", governance_api.RuleViewSet, basename="governance-rule")
+router.register("governance/reviews", governance_api.ReviewViewSet, basename="governance-review")
+router.register(
+    r"governance/reviews/(?P<review_pk>[0-9]+)/findings", governance_api.FindingViewSet, basename="governance-finding"
+)
 
 api_urlpatterns = [
     path("auth/token/", accounts_api.TokenView.as_view(), name="auth-token"),

@@ -6,3 +6,8 @@ class GovernanceConfig(AppConfig):
     name = "governance"
     label = "governance"
     verbose_name = _("Governance")
+
+    def ready(self):
+        from . import audit_actions  # the models are loaded only now
+
+        audit_actions.register()

@@ -6,4 +6,5 @@ app_name = "governance"
 
 urlpatterns = [
     path("audit/", views.audit_trail, name="audit"),
+    path("rules/", views.rule_book, name="rules"),
 ]

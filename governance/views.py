@@ -1,17 +1,19 @@
-"""Governance pages. For now: the audit trail."""
+"""Governance pages: the audit trail, the rule book (read-only for now)."""
 
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from ecosystem.core.audit import audit_events_visible_to
 from ecosystem.core.audit_text import describe_events
-from ecosystem.core.roles import REVIEWERS
+from ecosystem.core.roles import REVIEWERS, STAFF
 from ecosystem.core.views import role_required
 
+from . import selectors
 from .filters import AuditEventFilter
+from .models import RuleBook
 
 PAGE_SIZE = 50
 
@@ -26,3 +28,17 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     context = {"filter": found, "page": page, "events": describe_events(page.object_list), "query": query.urlencode()}
     return render(request, "governance/audit.html", context, status=200 if found.is_valid() else 400)
+
+
+@role_required(*STAFF)
+def rule_book(request: HttpRequest) -> HttpResponse:
+    """The rule book's current version, or `?version=N`, with its rules and their parameters."""
+    raw = request.GET.get("version", "")
+    if raw and not (raw.isascii() and raw.isdigit() and len(raw) < 10):
+        context = {"book": None, "rules": [], "versions": [], "bad_version": raw[:40]}
+        return render(request, "governance/rules.html", context, status=400)
+    try:
+        book, rules, versions = selectors.rule_book_version(int(raw) if raw else None)
+    except RuleBook.DoesNotExist:
+        raise Http404 from None
+    return render(request, "governance/rules.html", {"book": book, "rules": rules, "versions": versions})

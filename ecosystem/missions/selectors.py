@@ -277,13 +277,18 @@ def mission_objectives(mission: Mission, *, viewer: User) -> list[tuple[Objectiv
     return rows
 
 
-def participations_with_commitment_progress(participations: QuerySet[Participation]) -> QuerySet[Participation]:
-    """Participations annotated with the partner's weighted part of its commitment objective's validated totals."""
+def participations_with_commitment_progress(
+    participations: QuerySet[Participation], *, until: dt.date | None = None
+) -> QuerySet[Participation]:
+    """Participations annotated with the partner's weighted part of its commitment objective's validated totals
+    (of the contributions dated `until` or before, when given: where a commitment stood on that day)."""
     shares = Share.objects.filter(
         partner_id=OuterRef("partner_id"),
         contribution__objective_id=OuterRef("commitment_objective_id"),
         contribution__status=C.VALIDATED,
     )
+    if until is not None:
+        shares = shares.filter(contribution__date__lte=until)
     return participations.annotate(
         committed_value=_sum(shares, F("weight") * F("contribution__value")),
         committed_quantity=_sum(shares, F("weight") * F("contribution__quantity")),

@@ -14,6 +14,7 @@ from rest_framework.parsers import JSONParser
 
 from ecosystem.core.api import SafeJSONParser
 from ecosystem.tenancy.models import Orchestrator
+from governance import services as governance_services
 from partners.models import Partner
 from tests.conftest import audit_actions, login, make_user
 
@@ -214,6 +215,10 @@ def caller(alpha, public_client, alpha_client, alpha_admin):
     token, _created = Token.objects.get_or_create(user=alpha_admin)
     partner = Partner.objects.create(name="Medisol", role="supplier", status="active")
     ids = {"/api/partners/": partner.pk, **_mission_rows(alpha_admin, partner)}
+    rule = governance_services.rule_create(
+        actor=alpha_admin, data={"name": "Activity", "kind": "recent_activity", "params": {"days": 30}}
+    )
+    ids["/api/governance/rules/"] = rule.key
 
     # Operations only a partner's users may call: called as the partner's admin.
     partner_token, _created = Token.objects.get_or_create(user=make_user(alpha, "partner_admin", partner=partner))

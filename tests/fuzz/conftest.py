@@ -173,6 +173,7 @@ def fuzz_cast(alpha, settings, tmp_path):
     invitation_create(actor=admin, email="new.colleague@medisol.test", role="partner_member", partner=medisol)
     invitation_create(actor=admin, email="new.manager@alpha.test", role="manager")
     _missions(admin, sam, medisol=medisol, carevia=carevia, finamed=finamed)
+    _governance(admin, gold)
     return {"admin": admin, "sam": sam, "medisol": medisol, "carevia": carevia}
 
 
@@ -224,6 +225,26 @@ def _missions(admin, sam, *, medisol, carevia, finamed) -> None:
         data={"partner": carevia.pk, "kind": "in_kind", "value": "80.00", "date": today.isoformat()},
     )  # fmt: skip
     services.mission_create(actor=admin, data={"title": "Not yet", "start": start, "end": end})
+
+
+def _governance(admin, gold) -> None:
+    """A rule book of every kind of rule, and a finished review of it (its findings)."""
+    from governance import services, tasks
+
+    for name, kind, params in [
+        ("Minimum", "min_contribution", {"min_value": "100", "per_tier": {str(gold.pk): "500"}}),
+        ("Share", "max_share", {"max_percent": "60"}),
+        ("Agreement", "agreement_valid", {"warn_days": 30}),
+        ("Activity", "recent_activity", {"days": 90}),
+        ("Commitments", "commitment_met", {}),
+        ("Confirmations", "pending_confirmations", {"days": 7}),
+    ]:
+        services.rule_create(actor=admin, data={"name": name, "kind": kind, "params": params})
+    today = date.today()
+    review, _created = services.review_request(
+        actor=admin, data={"period_start": today - timedelta(days=90), "period_end": today}
+    )
+    tasks.run_review(review.pk)
 
 
 # The persona of the running test, for the `after_call` hook.

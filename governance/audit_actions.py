@@ -1,0 +1,46 @@
+"""How governance's audit events read (registered by `GovernanceConfig.ready`)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from ecosystem.core.audit_text import ActionText, Detail, register_actions
+from partners.audit_actions import TIER_NAMES
+from partners.models import ParticipantRole
+
+from .models import Rule
+
+RULE_DETAILS = {
+    "name": Detail(_("Name")),
+    "kind": Detail(_("Kind"), choices=dict(Rule.Kind.choices)),
+    "severity": Detail(_("Severity"), choices=dict(Rule.Severity.choices)),
+    "roles": Detail(_("Roles"), choices=dict(ParticipantRole.choices)),
+    "tiers": Detail(_("Tiers"), names=TIER_NAMES),
+    "version": Detail(_("Rule book version"), new_only=True),
+}
+
+ACTIONS = {
+    "governance.rule_created": ActionText(_("%(actor)s added the rule %(object)s to the rule book."), RULE_DETAILS),
+    "governance.rule_updated": ActionText(_("%(actor)s changed the rule %(object)s of the rule book."), RULE_DETAILS),
+    "governance.rule_deleted": ActionText(
+        _("%(actor)s removed the rule %(object)s from the rule book."), {"version": RULE_DETAILS["version"]}
+    ),
+    "governance.review_requested": ActionText(
+        _("%(actor)s started the governance review of %(period_start)s to %(period_end)s."),
+        {
+            "period_start": Detail(_("Start"), kind="date", new_only=True),
+            "period_end": Detail(_("End"), kind="date", new_only=True),
+            "roles": RULE_DETAILS["roles"],
+            "tiers": RULE_DETAILS["tiers"],
+            "version": RULE_DETAILS["version"],
+        },
+    ),
+    "governance.review_cancelled": ActionText(_("%(actor)s cancelled the governance review %(object)s.")),
+    "governance.review_failed": ActionText(
+        _("The governance review %(object)s failed."), {"reason": Detail(_("Reason"), new_only=True)}
+    ),
+}
+
+
+def register() -> None:
+    register_actions(ACTIONS)

@@ -1,0 +1,64 @@
+"""Who may read what of governance: the rule book, reviews, findings.
+
+The rule book is read by everyone of the tenant (partners are governed by it:
+its current version; the staff, every version);
+reviews and all their findings by the orchestrator's staff; a partner's users
+see the finished reviews and only their own partner's findings.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet, Subquery
+
+from ecosystem.core.roles import PARTNER_USERS, STAFF, has_role
+
+from .models import Finding, Review, Rule, RuleBook
+
+
+def rule_book_current() -> RuleBook | None:
+    """The current version of the rule book (None: never written). One query."""
+    return RuleBook.objects.order_by("-number").first()
+
+
+def rules_visible_to(user: Any) -> QuerySet[Rule]:
+    """Staff: every version's rules (the API narrows to the current version unless asked for another);
+    a partner's users: the current version's."""
+    rules = Rule.objects.select_related("book").order_by("book__number", "key")
+    if has_role(user, STAFF):
+        return rules
+    if has_role(user, PARTNER_USERS):
+        return rules.filter(book=Subquery(RuleBook.objects.order_by("-number").values("pk")[:1]))
+    return Rule.objects.none()
+
+
+def reviews_visible_to(user: Any) -> QuerySet[Review]:
+    """Staff: every review; a partner's users: the finished ones (their findings are theirs to read)."""
+    reviews = Review.objects.select_related("book")
+    if has_role(user, STAFF):
+        return reviews
+    if has_role(user, PARTNER_USERS) and user.partner_id:
+        return reviews.filter(status=Review.Status.DONE)
+    return Review.objects.none()
+
+
+def findings_visible_to(user: Any) -> QuerySet[Finding]:
+    """Staff: every finding; a partner's users: their own partner's findings of finished reviews."""
+    findings = Finding.objects.select_related("partner", "rule", "rule__book").order_by("partner__name", "partner_id",
+                                                                                         "rule__key")  # fmt: skip
+    if has_role(user, STAFF):
+        return findings
+    if has_role(user, PARTNER_USERS) and user.partner_id:
+        return findings.filter(partner_id=user.partner_id, review__status=Review.Status.DONE)
+    return Finding.objects.none()
+
+
+def rule_book_version(number: int | None) -> tuple[RuleBook | None, list[Rule], list[int]]:
+    """The staff page: a version of the rule book (None: the current one), its rules, and every version's
+    number (newest first). Three queries. RuleBook.DoesNotExist for a number never written."""
+    numbers = list(RuleBook.objects.order_by("-number").values_list("number", flat=True))
+    if number is None and not numbers:
+        return None, [], []
+    book = RuleBook.objects.select_related("created_by").get(number=numbers[0] if number is None else number)
+    return book, list(book.rules.order_by("key")), numbers

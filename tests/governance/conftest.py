@@ -1,0 +1,48 @@
+"""Governance helpers: rules written and reviews run through the services (tasks run in-process)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from ecosystem.missions import services as missions_services
+from governance import services
+from governance.models import Finding, Review
+from tests.missions.conftest import declare, join, open_mission, world  # noqa: F401  (fixture)
+from tests.partners.conftest import PartnerFactory, api, cast  # noqa: F401  (fixture)
+
+PERIOD = {"period_start": "2026-01-01", "period_end": "2026-06-30"}
+END = dt.date(2026, 6, 30)
+
+
+def rule(actor, kind: str, params: dict | None = None, **extra):
+    data = {"name": extra.pop("name", f"{kind} rule"), "kind": kind, "params": params or {}, **extra}
+    return services.rule_create(actor=actor, data=data)
+
+
+def run_review(actor, capture, **data) -> Review:
+    """Request a review and run its task (sent on commit) in-process; the review as it ended."""
+    with capture(execute=True):
+        review, _created = services.review_request(actor=actor, data={**PERIOD, **data})
+    review.refresh_from_db()
+    return review
+
+
+def findings(review: Review) -> dict[tuple[str, str], Finding]:
+    """(partner name, rule name) -> finding."""
+    rows = Finding.objects.filter(review=review).select_related("partner", "rule")
+    return {(f.partner.name, f.rule.name): f for f in rows}
+
+
+def validated(manager, mission, **data):
+    contribution = declare(manager, mission, **data)
+    return missions_services.contribution_validate(actor=manager, contribution=contribution)
+
+
+@pytest.fixture
+def run(django_capture_on_commit_callbacks):
+    return lambda actor, **data: run_review(actor, django_capture_on_commit_callbacks, **data)
+
+
+__all__ = ["END", "PERIOD", "PartnerFactory", "api", "findings", "join", "open_mission", "rule", "validated"]
