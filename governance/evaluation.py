@@ -62,7 +62,8 @@ COLUMNS = "partner_id, rule_id, outcome, measured, threshold, note"
 
 def _number(raw: Any) -> str:
     number = Decimal(str(raw))
-    assert number.is_finite()
+    if not number.is_finite():  # checked by the services before it was stored; never written into SQL otherwise
+        raise ValueError(f"not a finite number: {raw!r}")
     return str(number)
 
 
@@ -75,7 +76,8 @@ def _in(column: str, values: list[Any], kind: Callable[[Any], str]) -> str:
 
 
 def _role(raw: Any) -> str:
-    assert isinstance(raw, str) and raw.isidentifier()
+    if not (isinstance(raw, str) and raw.isidentifier()):  # a role is a choice's value: letters and underscores
+        raise ValueError(f"not a role: {raw!r}")
     return f"'{raw}'"
 
 
