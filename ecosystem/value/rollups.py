@@ -17,7 +17,8 @@ Which months changed: database triggers (migration 0002) append a row to
 inserted, changed or deleted (or one that becomes or stops being validated),
 its shares changed, a correction whose chain of corrected contributions goes
 back to earlier months (those months too), a partner whose role changes, an
-objective whose metric or mission changes. The triggers see every path
+objective whose metric or mission changes; a TRUNCATE of the contributions or
+shares notes every month stored (migration 0004). The triggers see every path
 (services, the CRM batch's COPY, raw SQL), so the roll-ups cannot drift.
 A month noted while a refresh runs stays noted for the next one (the refresh
 deletes only the rows it read).

@@ -115,6 +115,22 @@ def test_raw_sql_is_noted_too(eco):
     assert rollups.refresh() == [dt.date(2026, 3, 1), dt.date(2026, 4, 1), dt.date(2026, 8, 1)]
 
 
+@pytest.mark.parametrize("table", ["missions_share", "missions_contribution CASCADE"])
+def test_a_truncate_notes_every_stored_month(eco, table):
+    """TRUNCATE fires no DELETE trigger; its own trigger notes every month the roll-ups hold, and the
+    refresh then builds what is left (the contributions without their shares, or nothing)."""
+    rollups.refresh()
+    months = {row[0] for row in stored()["partner"]}
+    assert months and not noted()
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred check pending on the tables
+        cursor.execute(f"TRUNCATE {table}")
+    assert noted() == months
+    rollups.refresh()
+    assert stored() == rebuilt() == {key: [] for key in rollups.GRAINS}
+
+
 def test_a_report_never_reads_stale_roll_ups(eco):
     before = compute(engine.Scope(dt.date(2026, 3, 1), dt.date(2026, 5, 31)))
     manager, mission = eco["manager"], eco["mission"]
