@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Lower
 
 from ecosystem.core.roles import PARTNER_USERS, STAFF, has_role
+from partners.models import Partner
 
 from .models import Finding, Review, Rule, RuleBook
 
@@ -62,3 +64,52 @@ def rule_book_version(number: int | None) -> tuple[RuleBook | None, list[Rule], 
         return None, [], []
     book = RuleBook.objects.select_related("created_by").get(number=numbers[0] if number is None else number)
     return book, list(book.rules.order_by("key")), numbers
+
+
+# --- the review pages -------------------------------------------------------------------------
+
+# The matrix's outcome filter: partners with a failure, with a warning, or passing every rule shown.
+MATRIX_OUTCOMES = ("fail", "warn", "pass")
+
+
+def review_rules(review: Review) -> list[Rule]:
+    """The rules of the rule book version the review used, in the rule book's order. One query."""
+    return list(Rule.objects.filter(book_id=review.book_id).order_by("key"))
+
+
+def review_matrix_partners(
+    review: Review,
+    *,
+    rule: Rule | None = None,
+    outcome: str = "",
+    name: str = "",
+    role: str = "",
+    tier: int | None = None,
+) -> QuerySet[Partner]:
+    """The partners of a review's matrix (those with a finding in it), by name: filtered by outcome (a
+    finding `fail` / `warn`, or every finding `pass`), all about `rule` when given, by name (contains),
+    and by their current role and tier. Lazy: the caller pages it (a count and a page, two queries)."""
+    findings = Finding.objects.filter(review=review, partner_id=OuterRef("pk"))
+    if rule is not None:
+        findings = findings.filter(rule=rule)
+    partners = Partner.objects.filter(Exists(findings))
+    if outcome in ("fail", "warn"):
+        partners = partners.filter(Exists(findings.filter(outcome=outcome)))
+    elif outcome == "pass":
+        partners = partners.exclude(Exists(findings.exclude(outcome=Finding.Outcome.PASS)))
+    if name:
+        partners = partners.filter(name__icontains=name)
+    if role:
+        partners = partners.filter(role=role)
+    if tier is not None:
+        partners = partners.filter(tier_id=tier)
+    return partners.select_related("tier").only("id", "name", "role", "tier__name").order_by(Lower("name"), "id")
+
+
+def review_matrix_findings(
+    review: Review, partners: list[Partner], rules: list[Rule]
+) -> dict[tuple[int, int], Finding]:
+    """(partner id, rule id) -> finding, for these partners and rules of the review. One query."""
+    found = Finding.objects.filter(review=review, partner_id__in=[p.pk for p in partners],
+                                   rule_id__in=[r.pk for r in rules])  # fmt: skip
+    return {(f.partner_id, f.rule_id): f for f in found}
