@@ -8,11 +8,16 @@ see the finished reviews and only their own partner's findings.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Lower
+from django.utils import timezone
 
+from ecosystem.core.audit_text import describe_events
+from ecosystem.core.models import AuditEvent
 from ecosystem.core.roles import PARTNER_USERS, STAFF, has_role
 from partners.models import Partner
 
@@ -113,3 +118,35 @@ def review_matrix_findings(
     found = Finding.objects.filter(review=review, partner_id__in=[p.pk for p in partners],
                                    rule_id__in=[r.pk for r in rules])  # fmt: skip
     return {(f.partner_id, f.rule_id): f for f in found}
+
+
+# --- the audit trail as CSV -------------------------------------------------------------------
+
+AUDIT_CSV_COLUMNS = [
+    "id", "created_at", "actor", "actor_label", "action", "object_type", "object_id", "object_repr", "before",
+    "after", "ip", "sentence", "details",
+]  # fmt: skip
+AUDIT_CSV_CHUNK = 500
+
+
+def audit_csv_rows(events: QuerySet[AuditEvent]) -> Iterator[list[Any]]:
+    """The events (a filtered `audit_events_visible_to`, newest first) as CSV rows: the API's fields and the
+    sentence with its details in the active language. Read by id in chunks (no server-side cursor, no whole
+    trail in memory): per chunk one query for the events and `describe_events`' few to name them."""
+    last = None
+    while True:
+        chunk = list((events if last is None else events.filter(pk__lt=last))[:AUDIT_CSV_CHUNK])
+        for told in describe_events(chunk):
+            event = told.event
+            yield [
+                event.pk, timezone.localtime(event.created_at).isoformat(), event.actor_id or "", event.actor_label,
+                event.action, event.object_type, event.object_id, event.object_repr, _json(event.before),
+                _json(event.after), event.ip or "", told.sentence, " | ".join(told.details),
+            ]  # fmt: skip
+        if len(chunk) < AUDIT_CSV_CHUNK:
+            return
+        last = chunk[-1].pk
+
+
+def _json(value: Any) -> str:
+    return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)

@@ -6,6 +6,7 @@ app_name = "governance"
 
 urlpatterns = [
     path("audit/", views.audit_trail, name="audit"),
+    path("audit/export/", views.audit_export, name="audit_export"),
     path("rules/", views.rule_book, name="rules"),
     path("reviews/", views.review_list, name="reviews"),
     path("reviews/<int:pk>/", views.review_detail, name="review"),

@@ -1,4 +1,4 @@
-"""Governance pages: the audit trail, the rule book (read-only for now), reviews: the list with
+"""Governance pages: the audit trail (and its CSV), the rule book (read-only for now), reviews: the list with
 the request form, a review's page (progress while it runs, then the partner x rule matrix), cancel.
 
 The staff read reviews; administrators and governance reviewers start and cancel them (the services refuse
@@ -22,6 +22,7 @@ from ecosystem.core.audit_text import describe_events
 from ecosystem.core.errors import ApplicationError, FieldErrors
 from ecosystem.core.roles import REVIEWERS, STAFF, has_role
 from ecosystem.core.views import client_ip, form_errors_from, progress_fragment, role_required
+from partners.csv_io import csv_stream_response
 from partners.models import ParticipantRole
 from partners.selectors import tiers_visible_to
 
@@ -53,6 +54,16 @@ def _audit_page(request: HttpRequest, found: AuditEventFilter) -> HttpResponse:
 def audit_trail(request: HttpRequest) -> HttpResponse:
     """Every recorded event, newest first, filtered by action, object type and dates."""
     return _audit_page(request, AuditEventFilter(request.GET, queryset=audit_events_visible_to(request.user)))
+
+
+@role_required(*REVIEWERS)
+def audit_export(request: HttpRequest) -> HttpResponse:
+    """The audit trail's events under the page's filters, every page of them, as a streamed CSV download (the
+    API's fields and the sentence in the reader's language). Bad filters: the page with its errors (400)."""
+    found = AuditEventFilter(request.GET, queryset=audit_events_visible_to(request.user))
+    if not found.is_valid():
+        return _audit_page(request, found)
+    return csv_stream_response("audit", selectors.AUDIT_CSV_COLUMNS, selectors.audit_csv_rows(found.qs))
 
 
 @role_required(*STAFF)
