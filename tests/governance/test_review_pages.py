@@ -10,6 +10,7 @@ from django_tenants.utils import schema_context
 from governance.models import Review
 from partners.models import Tier
 from tests.conftest import admin_of, audit_actions, flash_messages, login
+from tests.core.test_form_markup import _check_ties
 from tests.governance.conftest import PERIOD, PartnerFactory, rule, validated
 from tests.value.test_pages import as_user as as_user  # the fixture: a signed-in client on alpha
 from tests.value.test_pages import page
@@ -238,7 +239,7 @@ def test_a_finished_review_shows_its_summary_and_every_finding_explained(as_user
     assert response.status_code == 200
     assert done.summary == {"partners": 3, "pass": 5, "warn": 2, "fail": 1, "partners_failing": 1, "rules": 3,
                             "version": 3}  # fmt: skip
-    assert "3 partners" in html and "1 failure" in html and "2 warnings" in html and "5 passes" in html
+    assert "3 partners · " in html and "1 failure" in html and "2 warnings" in html and "5 passes" in html
     assert [r.name for r in response.context["rules"]] == ["Minimum", "Share", "Activity"]
     no_activity = "No validated contribution by the end of the period"
     assert matrix(response) == {
@@ -309,6 +310,7 @@ def test_bad_filters_are_a_400_with_the_error_tied_to_its_field(as_user, world, 
     assert response.status_code == 400
     assert response.context["filters"].errors[field]
     assert f'id="id_{field}_error"' in page(response) and 'aria-invalid="true"' in page(response)
+    assert "Some filters are not valid: see the message under each." in page(response)
     assert response.context["rows"] == []
 
 
@@ -362,3 +364,16 @@ def test_the_staff_navigation_leads_to_the_rule_book_and_the_reviews(as_user, wo
     assert "/governance/audit/" not in links(world["manager"])
     portal = as_user(world["sam"]).get("/portal/").context["nav_items"]
     assert not any(item["url"].startswith("/governance/") for item in portal)
+
+
+def test_refused_pages_tie_every_error_to_its_field(as_user, world, done):
+    client = as_user(world["reviewer"])
+
+    form = client.post("/governance/reviews/", {"period_start": "2026-06-30", "period_end": "2026-01-01"})
+    filters = client.get(f"/governance/reviews/{done.pk}/", {"outcome": "awful", "tier": "x"})
+
+    assert (form.status_code, filters.status_code) == (400, 400)
+    assert _check_ties(page(form)).fields["id_period_end"]["aria-invalid"] == "true"
+    tied = _check_ties(page(filters)).fields
+    assert (tied["id_outcome"]["aria-describedby"], tied["id_tier"]["aria-describedby"]) == (
+        "id_outcome_error", "id_tier_error")  # fmt: skip
