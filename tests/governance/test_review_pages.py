@@ -264,6 +264,7 @@ def test_a_finished_review_shows_its_summary_and_every_finding_explained(as_user
     assert '<span class="outcome warn"><span aria-hidden="true">!</span> Warning</span>' in html
     assert "Not in this rule's scope" in html
     assert "Core" in html  # Carevia's tier
+    assert f'<a href="/partners/{world["carevia"].pk}/">Carevia</a>' in html
 
 
 @pytest.mark.parametrize(
