@@ -3,11 +3,15 @@ partner x rule matrix with its filters), the htmx progress fragment, cancel; who
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.test import Client
+from django.utils import translation
 from django_tenants.utils import schema_context
 
-from governance.models import Review
+from governance.explain import finding_text
+from governance.models import Finding, Review, Rule
 from partners.models import Tier
 from tests.conftest import admin_of, audit_actions, flash_messages, login
 from tests.core.test_form_markup import _check_ties
@@ -378,3 +382,39 @@ def test_refused_pages_tie_every_error_to_its_field(as_user, world, done):
     tied = _check_ties(page(filters)).fields
     assert (tied["id_outcome"]["aria-describedby"], tied["id_tier"]["aria-describedby"]) == (
         "id_outcome_error", "id_tier_error")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("kind", "measured", "threshold", "note", "text"),
+    [
+        ("min_contribution", "1234.5", "1000", "", "1,234.50 validated in the period; at least 1,000.00 required."),
+        ("max_share", "41.2500", "40", "", "41.25 % of the ecosystem's value; at most 40 % allowed."),
+        ("agreement_valid", "12", "30", "", "The agreement ends 12 days after the period's end; a warning within 30 days."),
+        ("agreement_valid", "1", "30", "", "The agreement ends 1 day after the period's end; a warning within 30 days."),
+        ("agreement_valid", "-3", "30", "", "The agreement ended 3 days before the period's end."),
+        ("agreement_valid", None, "30", "never_expires", "An agreement without an end date"),
+        ("agreement_valid", None, "30", "no_agreement", "No agreement signed by the end of the period"),
+        ("recent_activity", "45", "30", "", "Last validated contribution 45 days before the period's end; less than 30 required."),
+        ("commitment_met", "1", "2", "", "1 of 2 commitments met."),
+        ("commitment_met", "0", "0", "no_commitment", "No numeric commitment"),
+        ("pending_confirmations", "20", "14", "", "A share has waited 20 days for its confirmation; at most 14 allowed."),
+        ("pending_confirmations", None, "14", "no_pending", "No share awaiting confirmation"),
+    ],
+)  # fmt: skip
+def test_each_kind_of_finding_explains_itself(kind, measured, threshold, note, text):
+    finding = Finding(outcome="fail", note=note, measured=measured and Decimal(measured),
+                      threshold=Decimal(threshold))  # fmt: skip
+
+    assert finding_text(finding, Rule(kind=kind)) == text
+
+
+def test_a_finding_explains_itself_in_french():
+    finding = Finding(outcome="fail", measured=Decimal("1234.5"), threshold=Decimal("1000"))
+
+    with translation.override("fr"):
+        text = finding_text(finding, Rule(kind="min_contribution"))
+
+    assert (
+        text.replace("\xa0", " ").replace("\u202f", " ")
+        == "1 234,50 validés sur la période ; au moins 1 000,00 requis."
+    )
