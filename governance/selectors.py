@@ -8,11 +8,18 @@ see the finished reviews and only their own partner's findings.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Lower
+from django.utils import timezone
 
+from ecosystem.core.audit_text import describe_events
+from ecosystem.core.models import AuditEvent
 from ecosystem.core.roles import PARTNER_USERS, STAFF, has_role
+from partners.models import Partner
 
 from .models import Finding, Review, Rule, RuleBook
 
@@ -62,3 +69,84 @@ def rule_book_version(number: int | None) -> tuple[RuleBook | None, list[Rule], 
         return None, [], []
     book = RuleBook.objects.select_related("created_by").get(number=numbers[0] if number is None else number)
     return book, list(book.rules.order_by("key")), numbers
+
+
+# --- the review pages -------------------------------------------------------------------------
+
+# The matrix's outcome filter: partners with a failure, with a warning, or passing every rule shown.
+MATRIX_OUTCOMES = ("fail", "warn", "pass")
+
+
+def review_rules(review: Review) -> list[Rule]:
+    """The rules of the rule book version the review used, in the rule book's order. One query."""
+    return list(Rule.objects.filter(book_id=review.book_id).order_by("key"))
+
+
+def review_matrix_partners(
+    review: Review,
+    *,
+    rule: Rule | None = None,
+    outcome: str = "",
+    name: str = "",
+    role: str = "",
+    tier: int | None = None,
+) -> QuerySet[Partner]:
+    """The partners of a review's matrix (those with a finding in it), by name: filtered by outcome (a
+    finding `fail` / `warn`, or every finding `pass`), all about `rule` when given, by name (contains),
+    and by their current role and tier. Lazy: the caller pages it (a count and a page, two queries)."""
+    findings = Finding.objects.filter(review=review, partner_id=OuterRef("pk"))
+    if rule is not None:
+        findings = findings.filter(rule=rule)
+    partners = Partner.objects.filter(Exists(findings))
+    if outcome in ("fail", "warn"):
+        partners = partners.filter(Exists(findings.filter(outcome=outcome)))
+    elif outcome == "pass":
+        partners = partners.exclude(Exists(findings.exclude(outcome=Finding.Outcome.PASS)))
+    if name:
+        partners = partners.filter(name__icontains=name)
+    if role:
+        partners = partners.filter(role=role)
+    if tier is not None:
+        partners = partners.filter(tier_id=tier)
+    return partners.select_related("tier").only("id", "name", "role", "tier__name").order_by(Lower("name"), "id")
+
+
+def review_matrix_findings(
+    review: Review, partners: list[Partner], rules: list[Rule]
+) -> dict[tuple[int, int], Finding]:
+    """(partner id, rule id) -> finding, for these partners and rules of the review. One query."""
+    found = Finding.objects.filter(review=review, partner_id__in=[p.pk for p in partners],
+                                   rule_id__in=[r.pk for r in rules])  # fmt: skip
+    return {(f.partner_id, f.rule_id): f for f in found}
+
+
+# --- the audit trail as CSV -------------------------------------------------------------------
+
+AUDIT_CSV_COLUMNS = [
+    "id", "created_at", "actor", "actor_label", "action", "object_type", "object_id", "object_repr", "before",
+    "after", "ip", "sentence", "details",
+]  # fmt: skip
+AUDIT_CSV_CHUNK = 500
+
+
+def audit_csv_rows(events: QuerySet[AuditEvent]) -> Iterator[list[Any]]:
+    """The events (a filtered `audit_events_visible_to`, newest first) as CSV rows: the API's fields and the
+    sentence with its details in the active language. Read by id in chunks (no server-side cursor, no whole
+    trail in memory): per chunk one query for the events and `describe_events`' few to name them."""
+    last = None
+    while True:
+        chunk = list((events if last is None else events.filter(pk__lt=last))[:AUDIT_CSV_CHUNK])
+        for told in describe_events(chunk):
+            event = told.event
+            yield [
+                event.pk, timezone.localtime(event.created_at).isoformat(), event.actor_id or "", event.actor_label,
+                event.action, event.object_type, event.object_id, event.object_repr, _json(event.before),
+                _json(event.after), event.ip or "", told.sentence, " | ".join(told.details),
+            ]  # fmt: skip
+        if len(chunk) < AUDIT_CSV_CHUNK:
+            return
+        last = chunk[-1].pk
+
+
+def _json(value: Any) -> str:
+    return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)

@@ -6,5 +6,10 @@ app_name = "governance"
 
 urlpatterns = [
     path("audit/", views.audit_trail, name="audit"),
+    path("audit/export/", views.audit_export, name="audit_export"),
     path("rules/", views.rule_book, name="rules"),
+    path("reviews/", views.review_list, name="reviews"),
+    path("reviews/<int:pk>/", views.review_detail, name="review"),
+    path("reviews/<int:pk>/progress/", views.review_progress, name="review_progress"),
+    path("reviews/<int:pk>/cancel/", views.review_cancel, name="review_cancel"),
 ]

@@ -17,12 +17,13 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -214,19 +215,47 @@ def _cell(value) -> str:
     return f"'{text}" if text[:1] in FORMULA_STARTS else text
 
 
-def csv_response(stem: str, header: list[str], rows) -> HttpResponse:
-    """`rows` under `header` as a CSV download that opens correctly in Excel: UTF-8 with BOM,
-    `;` for a French user (French Excel's separator), `,` otherwise; no cell starts a formula."""
-    delimiter = ";" if translation.get_language() == "fr" else ","
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+class _Echo:
+    """A file that hands back what is written to it: `csv.writer` then gives each line as a string."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _lines(header: list[str], rows: Iterable[Iterable], delimiter: str) -> Iterator[str]:
+    writer = csv.writer(_Echo(), delimiter=delimiter)
+    yield "\ufeff" + writer.writerow(header)
+    for row in rows:
+        yield writer.writerow([_cell(v) for v in row])
+
+
+def _download(response: HttpResponse | StreamingHttpResponse, stem: str) -> HttpResponse | StreamingHttpResponse:
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="{stem}-{stamp}.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response, delimiter=delimiter)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_cell(v) for v in row])
     return response
+
+
+def _delimiter() -> str:
+    return ";" if translation.get_language() == "fr" else ","
+
+
+def csv_response(stem: str, header: list[str], rows: Iterable[Iterable]) -> HttpResponse:
+    """`rows` under `header` as a CSV download that opens correctly in Excel: UTF-8 with BOM,
+    `;` for a French user (French Excel's separator), `,` otherwise; no cell starts a formula."""
+    body = "".join(_lines(header, rows, _delimiter()))
+    return _download(HttpResponse(body, content_type="text/csv; charset=utf-8"), stem)
+
+
+def csv_stream_response(stem: str, header: list[str], rows: Iterable[Iterable]) -> StreamingHttpResponse:
+    """`csv_response`, streamed: for files too long to hold in memory (`rows` is read as it is sent, in
+    the language active now, which the rows may use)."""
+    language, delimiter = translation.get_language(), _delimiter()
+
+    def lines() -> Iterator[str]:
+        with translation.override(language):
+            yield from _lines(header, rows, delimiter)
+
+    return _download(StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8"), stem)
 
 
 def partners_export_response(partners, *, request) -> HttpResponse:

@@ -11,6 +11,8 @@ NAVIGATION = [
     ("missions:list", _("Missions"), STAFF),
     ("value:list", _("Reports"), STAFF),
     ("partners:ecosystem", _("Ecosystem"), ADMINS),
+    ("governance:reviews", _("Reviews"), STAFF),
+    ("governance:rules", _("Rule book"), STAFF),
     ("governance:audit", _("Audit trail"), REVIEWERS),
     ("accounts:team", _("Team"), ADMINS),
     ("core:settings", _("Settings"), ADMINS),

@@ -46,6 +46,15 @@ def form_errors_from(form: forms.Form, error: FieldErrors) -> None:
             form.add_error(field if field in form.fields else None, message)
 
 
+def progress_fragment(request: HttpRequest, template: str, context: dict, *, pending: bool) -> HttpResponse:
+    """A long job's progress bar, polled by htmx while `pending`; once it is not, htmx reloads the page
+    (which then shows the result, or the failure)."""
+    response = render(request, template, context)
+    if not pending:
+        response["HX-Refresh"] = "true"
+    return response
+
+
 @role_required(*EVERYONE)
 def dashboard(request: HttpRequest) -> HttpResponse:
     if request.user.role in PARTNER_USERS:

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from ecosystem.core.errors import ApplicationError, FieldErrors
 from ecosystem.core.roles import MANAGERS, STAFF, has_role
-from ecosystem.core.views import client_ip, form_errors_from, role_required
+from ecosystem.core.views import client_ip, form_errors_from, progress_fragment, role_required
 from ecosystem.missions.selectors import missions_visible_to
 
 from . import charts, selectors, services
@@ -134,10 +134,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def report_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress bar, polled by htmx while the report is computed; once it is not, htmx reloads the page."""
     report = _report(request, pk)
-    response = render(request, "value/_progress.html", {"report": report})
-    if not report.is_pending:
-        response["HX-Refresh"] = "true"
-    return response
+    return progress_fragment(request, "value/_progress.html", {"report": report}, pending=report.is_pending)
 
 
 @require_POST

@@ -1,0 +1,60 @@
+"""The forms of the review pages: they render the page and shape input; the rules (period length, known
+roles and tiers) are `services.clean_review`'s."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from partners.models import ParticipantRole
+
+from .models import Rule
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ReviewForm(forms.Form):
+    period_start = forms.DateField(label=_("From"), widget=DATE_INPUT)
+    period_end = forms.DateField(label=_("To"), widget=DATE_INPUT)
+    roles = forms.MultipleChoiceField(
+        label=_("Partner roles"), required=False, choices=ParticipantRole.choices,
+        widget=forms.CheckboxSelectMultiple, help_text=_("None ticked: every role."),
+    )  # fmt: skip
+    tiers = forms.TypedMultipleChoiceField(
+        label=_("Tiers"), required=False, coerce=int, widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: every tier."),
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, tier_choices: list[tuple[int, str]] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["tiers"].choices = list(tier_choices)
+
+    def service_data(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)
+
+
+OUTCOME_CHOICES = [
+    ("", _("Any outcome")),
+    ("fail", _("With a failure")),
+    ("warn", _("With a warning")),
+    ("pass", _("Passing every rule")),
+]
+
+
+class MatrixFilterForm(forms.Form):
+    """The matrix's filters (GET): rule choices are the review's rule book version's, by rule id (`key`)."""
+
+    outcome = forms.ChoiceField(label=_("Outcome"), required=False, choices=OUTCOME_CHOICES)
+    rule = forms.TypedChoiceField(label=_("Rule"), required=False, coerce=int, empty_value=None)
+    q = forms.CharField(label=_("Partner name"), required=False, max_length=100, strip=True)
+    role = forms.ChoiceField(label=_("Role"), required=False)
+    tier = forms.TypedChoiceField(label=_("Tier"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args: Any, rules: list[Rule] = (), tier_choices: list[tuple[int, str]] = (),
+                 **kwargs: Any) -> None:  # fmt: skip
+        super().__init__(*args, **kwargs)
+        self.fields["rule"].choices = [("", _("Every rule")), *((r.key, r.name) for r in rules)]
+        self.fields["role"].choices = [("", _("Every role")), *ParticipantRole.choices]
+        self.fields["tier"].choices = [("", _("Every tier")), *tier_choices]
