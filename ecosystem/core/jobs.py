@@ -147,7 +147,19 @@ def jobs_fail_stuck(
     return len(stuck)
 
 
+def job_send(task: Any, job: Job) -> None:
+    """Send `task(job.pk)` once the current transaction commits (never for a row that was rolled back)."""
+    pk = job.pk
+    transaction.on_commit(lambda: task.delay(pk))
+
+
 # --- running (tasks) --------------------------------------------------------------------------
+
+
+def time_limits(seconds: int) -> dict[str, int]:
+    """A job task's Celery time limits: `seconds` soft (the job is failed with a readable reason),
+    then a minute more before the worker child is killed (the sweeper then fails it)."""
+    return {"soft_time_limit": seconds, "time_limit": seconds + 60}
 
 
 def job_start(model: type[J], pk: int, *, interrupted: str) -> J | None:
