@@ -157,8 +157,8 @@ def job_send(task: Any, job: Job) -> None:
 
 
 def time_limits(seconds: int) -> dict[str, int]:
-    """A job task's Celery time limits: `seconds` soft (the job is failed with a readable reason),
-    then a minute more before the worker child is killed (the sweeper then fails it)."""
+    """A job task's Celery time limits: `seconds` soft (`job_run` fails the job with a readable reason),
+    then a minute more before the worker kills the task (a job left running is the sweeper's)."""
     return {"soft_time_limit": seconds, "time_limit": seconds + 60}
 
 
