@@ -1,13 +1,20 @@
-"""What the benchmarks share: a database of their own on DATABASE_URL's server."""
+"""What the benchmarks share: a database of their own on DATABASE_URL's server, and a long job
+(a value report, a governance review) timed in a child process of its own."""
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
+import json
 import os
+import resource
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,3 +99,60 @@ def query_count(client, path: str) -> int:
     with CaptureQueriesContext(connection) as queries:
         client.get(path)
     return len(queries)
+
+
+def job_bench_main(
+    description: str, *, database: str, tenant: str, partners: int, contributions: int, repeat: int,
+    child: Callable[[], None], run: Callable[[argparse.Namespace, dict], None],
+) -> None:  # fmt: skip
+    """The command line of a job benchmark: its sizes and --repeat; then `run(args, env)` in a database of
+    its own holding one tenant (schema `tenant`, its administrator admin@bench.test), or, with --child
+    (how `job_in_child` starts it), only `child()` in that tenant (which calls `time_job`)."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--partners", type=int, default=partners)
+    parser.add_argument("--contributions", type=int, default=contributions)
+    parser.add_argument("--repeat", type=int, default=repeat, help="runs of the raw SQL (median)")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        import django
+
+        django.setup()
+        from django_tenants.utils import schema_context
+
+        with schema_context(tenant):
+            child()
+        return
+    with bench_database(database) as env:
+        from ecosystem.tenancy.services import orchestrator_signup, public_tenant_ensure
+
+        public_tenant_ensure()
+        orchestrator_signup(name="Bench", slug=tenant, email="admin@bench.test", password="bench-pass-42x")
+        run(args, env)
+
+
+def job_in_child(script: str, env: dict, queue: str) -> dict:
+    """Run `script --child` (whose child part calls `time_job`) in a process of its own; what it printed.
+
+    Its Celery messages (the one a request sends at commit) go to a queue named after `queue` that no
+    worker reads: the child runs the task itself, in-process."""
+    env = {**env, "CELERY_QUEUE": f"{queue}-{os.getpid()}"}
+    done = subprocess.run(
+        [sys.executable, script, "--child"], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def time_job(request: Callable[[], Any], run: Callable[[int], str], describe: Callable[[Any], dict]) -> None:
+    """The child's part (in the tenant's schema, see `job_bench_main`): `request()` a job and `run(pk)` its task
+    in-process, then print one JSON line: the seconds both took, the task's outcome, the job's status and
+    failure reason, `describe(job)` of the job as stored, and this process's peak memory (ru_maxrss, kB)."""
+    start = time.perf_counter()
+    job = request()
+    outcome = run(job.pk)
+    seconds = time.perf_counter() - start
+    job = type(job).objects.get(pk=job.pk)
+    print(json.dumps({
+        "seconds": seconds, "outcome": outcome, "status": job.status, "reason": job.failure_reason,
+        **describe(job), "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    }))  # fmt: skip

@@ -28,15 +28,11 @@ rules, one of each kind, through the services. Then:
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
 import statistics
-import subprocess
 import sys
 import time
 
-from _common import ROOT, bench_database
+from _common import ROOT, job_bench_main, job_in_child, time_job
 
 SCHEMA = "bench"
 PERIOD = ("2026-01-01", "2026-12-31")
@@ -120,60 +116,28 @@ def raw_sql() -> float:
 
 def child() -> None:
     """Only the review: request it in the tenant, run it in-process; print the time and what it found."""
-    import django
-
-    django.setup()
-    from django_tenants.utils import schema_context
-
     from ecosystem.accounts.models import User
     from governance import services, tasks
-    from governance.models import Review
 
-    with schema_context(SCHEMA):
-        reviewer = User.objects.get(email="reviewer@bench.test")
-        start = time.perf_counter()
-        review, _created = services.review_request(
-            actor=reviewer, data={"period_start": PERIOD[0], "period_end": PERIOD[1]}
-        )
-        outcome = tasks.run_review(review.pk)
-        seconds = time.perf_counter() - start
-        review = Review.objects.get(pk=review.pk)
-        print(json.dumps({"seconds": seconds, "outcome": outcome, "status": review.status,
-                          "reason": review.failure_reason, "summary": review.summary,
-                          "findings": review.findings.count()}))  # fmt: skip
-
-
-def review_in_child(env: dict) -> dict:
-    env = {**env, "CELERY_QUEUE": f"governance-bench-{os.getpid()}"}
-    done = subprocess.run(
-        [sys.executable, __file__, "--child"], env=env, cwd=ROOT, check=True, capture_output=True, text=True
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    reviewer = User.objects.get(email="reviewer@bench.test")
+    time_job(
+        lambda: services.review_request(actor=reviewer, data={"period_start": PERIOD[0], "period_end": PERIOD[1]})[0],
+        tasks.run_review,
+        lambda review: {"summary": review.summary, "findings": review.findings.count()},
+    )  # fmt: skip
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("--partners", type=int, default=10_000)
-    parser.add_argument("--contributions", type=int, default=200_000)
-    parser.add_argument("--repeat", type=int, default=3, help="runs of the raw SQL (median)")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        child()
-        return
-    with bench_database("bench_governance") as env:
-        run(args, env)
+    job_bench_main(__doc__, database="bench_governance", tenant=SCHEMA, child=child, run=run,
+                   partners=10_000, contributions=200_000, repeat=3)  # fmt: skip
 
 
 def run(args, env: dict) -> None:
     from django.db import connections
     from django_tenants.utils import schema_context
 
-    from ecosystem.tenancy.services import orchestrator_signup, public_tenant_ensure
     from ecosystem.value import rollups
 
-    public_tenant_ensure()
-    orchestrator_signup(name="Bench", slug=SCHEMA, email="admin@bench.test", password="bench-pass-42x")
     with schema_context(SCHEMA):
         started = time.perf_counter()
         seeded = seed(args)
@@ -186,7 +150,7 @@ def run(args, env: dict) -> None:
         raw_sql()  # warm the cache
         raw = statistics.median(raw_sql() for _ in range(args.repeat))
     connections.close_all()
-    review = review_in_child(env)
+    review = job_in_child(__file__, env, "governance-bench")
     assert review["status"] == "done", review
     with schema_context(SCHEMA):
         raw = min(raw, statistics.median(raw_sql() for _ in range(args.repeat)))

@@ -33,16 +33,11 @@ took and how long one month's rebuild takes. Then:
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import resource
 import statistics
-import subprocess
 import sys
 import time
 
-from _common import ROOT, bench_database
+from _common import ROOT, job_bench_main, job_in_child, time_job
 
 SCHEMA = "bench"
 PERIOD = ("2025-01-01", "2026-12-31")
@@ -148,36 +143,15 @@ def raw_sql() -> float:
 
 def child() -> None:
     """Only the report: request it in the tenant, compute it in-process; print time and peak memory."""
-    import django
-
-    django.setup()
-    from django_tenants.utils import schema_context
-
     from ecosystem.value import services, tasks
-    from ecosystem.value.models import Report
 
-    with schema_context(SCHEMA):
-        start = time.perf_counter()
-        report, _created = services.report_request(
-            actor=None, data={"period_start": PERIOD[0], "period_end": PERIOD[1]}
-        )
-        outcome = tasks.compute_report(report.pk)
-        seconds = time.perf_counter() - start
-        report = Report.objects.get(pk=report.pk)
-        print(json.dumps({
-            "seconds": seconds, "outcome": outcome, "status": report.status, "reason": report.failure_reason,
-            "rows": report.rows.count(), "pairs": report.pairs.count(), "total": report.summary.get("total_value"),
-            "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-        }))  # fmt: skip
-
-
-def report_in_child(env: dict) -> dict:
-    # A queue no worker reads: the message report_request sends at commit stays there.
-    env = {**env, "CELERY_QUEUE": f"value-bench-{os.getpid()}"}
-    done = subprocess.run(
-        [sys.executable, __file__, "--child"], env=env, cwd=ROOT, check=True, capture_output=True, text=True
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    time_job(
+        lambda: services.report_request(actor=None, data={"period_start": PERIOD[0], "period_end": PERIOD[1]})[0],
+        tasks.compute_report,
+        lambda report: {
+            "rows": report.rows.count(), "pairs": report.pairs.count(), "total": report.summary.get("total_value")
+        },
+    )  # fmt: skip
 
 
 def shapley_seconds() -> tuple[float, int]:
@@ -197,17 +171,8 @@ def shapley_seconds() -> tuple[float, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("--contributions", type=int, default=1_000_000)
-    parser.add_argument("--partners", type=int, default=5_000)
-    parser.add_argument("--repeat", type=int, default=5, help="runs of the raw SQL (median)")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        child()
-        return
-    with bench_database("bench_value") as env:
-        run(args, env)
+    job_bench_main(__doc__, database="bench_value", tenant=SCHEMA, child=child, run=run,
+                   partners=5_000, contributions=1_000_000, repeat=5)  # fmt: skip
 
 
 def run(args, env: dict) -> None:
@@ -215,10 +180,6 @@ def run(args, env: dict) -> None:
 
     from django_tenants.utils import schema_context
 
-    from ecosystem.tenancy.services import orchestrator_signup, public_tenant_ensure
-
-    public_tenant_ensure()
-    orchestrator_signup(name="Bench", slug=SCHEMA, email="admin@bench.test", password="bench-pass-42x")
     with schema_context(SCHEMA):
         started = time.perf_counter()
         seeded = seed(args)
@@ -240,12 +201,12 @@ def run(args, env: dict) -> None:
     from django.db import connections
 
     connections.close_all()
-    report = report_in_child(env)
+    report = job_in_child(__file__, env, "value-bench")
     assert report["status"] == "done", report
     with schema_context(SCHEMA):
         RollupDirty.objects.create(month=dt.date(2026, 6, 1))
     connections.close_all()
-    report_changed = report_in_child(env)
+    report_changed = job_in_child(__file__, env, "value-bench")
     assert report_changed["status"] == "done", report_changed
     print(f"report: {report['seconds']:.2f} s, {report['rows']:,} scorecard rows, {report['pairs']:,} pairs, "
           f"total {report['total']}")  # fmt: skip

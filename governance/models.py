@@ -17,6 +17,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from ecosystem.core.errors import unique_rule
+from ecosystem.core.jobs import Job
 from partners.models import Partner
 
 
@@ -101,15 +102,8 @@ RULE_NAME_TAKEN = unique_rule(
 )
 
 
-class Review(models.Model):
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
-        CANCELLED = "cancelled", _("Cancelled")
-
-    PENDING = (Status.QUEUED, Status.RUNNING)
+class Review(Job):
+    """A review's rule book, period and scope; its lifecycle fields and statuses are `Job`'s."""
 
     book = models.ForeignKey(RuleBook, on_delete=models.PROTECT, related_name="reviews", verbose_name=_("rule book"))
     period_start = models.DateField(_("from"))
@@ -117,25 +111,14 @@ class Review(models.Model):
     # Sorted; empty: every role, every tier.
     roles = ArrayField(models.CharField(max_length=32), default=list, blank=True, verbose_name=_("roles"))
     tiers = ArrayField(models.BigIntegerField(), default=list, blank=True, verbose_name=_("tiers"))
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
-    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
-    failure_reason = models.TextField(_("why it failed"), blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    attempts = models.PositiveSmallIntegerField(default=0)
-    summary = models.JSONField(_("summary"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
-    started_at = models.DateTimeField(_("started"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
-    class Meta:
+    class Meta(Job.Meta):
         verbose_name = _("governance review")
         verbose_name_plural = _("governance reviews")
-        ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(period_end__gte=F("period_start")), name="review_period_in_order"),
-            models.CheckConstraint(condition=Q(progress__lte=100), name="review_progress_percent"),
+            *Job.Meta.constraints,  # review_progress_percent
+            # Only here: the value reports' table never had it (one would need a migration).
             models.CheckConstraint(
                 condition=Q(status__in=["queued", "running", "done", "failed", "cancelled"]),
                 name="review_status_known",
@@ -147,14 +130,9 @@ class Review(models.Model):
                 name="review_pending_once",
             ),
         ]
-        indexes = [models.Index(fields=["status", "started_at"], name="review_status_started")]
 
     def __str__(self) -> str:
         return f"{self.period_start} to {self.period_end}"
-
-    @property
-    def is_pending(self) -> bool:
-        return self.status in self.PENDING
 
 
 class Finding(models.Model):

@@ -15,14 +15,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ecosystem.accounts.models import User
 from ecosystem.core.audit import audit_record
 from ecosystem.core.errors import ApplicationError, Conflict, FieldErrors, unique_violations
+from ecosystem.core.jobs import job_cancel, job_request, job_send, jobs_fail_stuck
 from ecosystem.core.roles import REVIEWERS, require_role
 from ecosystem.missions.validation import parse_day
 from partners.models import ParticipantRole, Tier
@@ -306,38 +305,40 @@ def clean_review(data: Mapping[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
+def _book_with_rules() -> RuleBook:
+    book = rule_book_current()
+    if book is None or not book.rules.exists():
+        raise ApplicationError(_("The rule book has no rule yet: write one before running a review."),
+                               code="rule_book_empty")  # fmt: skip
+    return book
+
+
 def review_request(*, actor: User, data: Mapping[str, Any], ip: str | None = None) -> tuple[Review, bool]:
     """A new review of the current rule book, queued for the worker (sent once committed); or the one
     with the same rule book, period and scope still queued or running, and False."""
     require_role(actor, REVIEWERS, _("Only administrators and governance reviewers can run a review."))
     cleaned = clean_review(data)
-    for _attempt in range(3):
-        book = rule_book_current()
-        if book is None or not book.rules.exists():
-            raise ApplicationError(_("The rule book has no rule yet: write one before running a review."),
-                                   code="rule_book_empty")  # fmt: skip
-        found = Review.objects.filter(status__in=Review.PENDING, book=book, **cleaned).first()
-        if found is not None:
-            return found, False
-        try:
-            return _queue(actor, book, cleaned, ip), True
-        except IntegrityError:
-            continue  # the same request at the same moment: theirs is the one, if still pending
-    raise Conflict(_("Too many requests for this review at once; try again."), code="review_contended")
+    return job_request(
+        Review,
+        parameters=lambda: {**cleaned, "book": _book_with_rules()},  # the current one at each attempt
+        queue=lambda parameters: _queue(actor, parameters, ip),
+        contended=_("Too many requests for this review at once; try again."),
+        code="review_contended",
+    )
 
 
-def _queue(actor: User, book: RuleBook, cleaned: Mapping[str, Any], ip: str | None) -> Review:
+def _queue(actor: User, parameters: Mapping[str, Any], ip: str | None) -> Review:
     with transaction.atomic():
-        review = Review.objects.create(requested_by=actor, book=book, **cleaned)
+        review = Review.objects.create(requested_by=actor, **parameters)
+        cleaned = {k: v for k, v in parameters.items() if k != "book"}
         audit_record(
             actor=actor, action="governance.review_requested", target=review, ip=ip,
             after={**{k: v.isoformat() if isinstance(v, dt.date) else v for k, v in cleaned.items()},
-                   "version": book.number},
+                   "version": review.book.number},
         )  # fmt: skip
         from .tasks import run_review
 
-        pk = review.pk
-        transaction.on_commit(lambda: run_review.delay(pk))
+        job_send(run_review, review)
     return review
 
 
@@ -345,41 +346,18 @@ def _queue(actor: User, book: RuleBook, cleaned: Mapping[str, Any], ip: str | No
 def review_cancel(*, actor: User, review: Review, ip: str | None = None) -> Review:
     """Stop a review queued or running (the task sees it at its next step and stops)."""
     require_role(actor, REVIEWERS, _("Only administrators and governance reviewers can cancel a review."))
-    review = Review.objects.select_for_update().get(pk=review.pk)
-    if not review.is_pending:
-        raise Conflict(
-            _("This review is %(status)s: only a queued or running review can be cancelled.")
-            % {"status": review.get_status_display()},
-            code="review_not_pending",
-        )
-    review.status, review.finished_at = Review.Status.CANCELLED, timezone.now()
-    review.save(update_fields=["status", "finished_at"])
+    review = job_cancel(
+        review,
+        refusal=_("This review is %(status)s: only a queued or running review can be cancelled."),
+        code="review_not_pending",
+    )
     audit_record(actor=actor, action="governance.review_cancelled", target=review, ip=ip)
     return review
 
 
-def time_limit() -> dt.timedelta:
-    return dt.timedelta(seconds=settings.GOVERNANCE_REVIEW_TIME_LIMIT)
-
-
-def reviews_stuck(now: dt.datetime | None = None) -> QuerySet[Review]:
-    """Reviews running for longer than the time limit (their worker was lost), or queued for twice
-    as long (their message was lost)."""
-    cutoff = (now or timezone.now()) - time_limit()
-    return Review.objects.filter(
-        Q(status=Review.Status.RUNNING, started_at__lt=cutoff)
-        | Q(status=Review.Status.QUEUED, created_at__lt=cutoff - time_limit())
-    )
-
-
-@transaction.atomic
 def reviews_fail_stuck(now: dt.datetime | None = None) -> int:
-    """Mark every stuck review `failed`, with a reason a person can read; how many."""
-    stuck = list(reviews_stuck(now).select_for_update())
+    """Mark every review running for longer than the time limit (its worker was lost), or queued for
+    twice as long (its message was lost), `failed`, with a reason a person can read; how many."""
     reason = _("The review stopped before it finished (its worker was lost or it ran out of time). Run it again.")
-    for review in stuck:
-        review.status, review.failure_reason, review.finished_at = Review.Status.FAILED, reason, timezone.now()
-        review.save(update_fields=["status", "failure_reason", "finished_at"])
-        audit_record(actor=None, action="governance.review_failed", target=review, after={"reason": reason},
-                     actor_label="system")  # fmt: skip
-    return len(stuck)
+    limit = dt.timedelta(seconds=settings.GOVERNANCE_REVIEW_TIME_LIMIT)
+    return jobs_fail_stuck(Review, limit=limit, reason=reason, action="governance.review_failed", now=now)

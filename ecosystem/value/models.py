@@ -8,51 +8,32 @@ summary (totals, synergy, concentration, fair shares per objective).
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from ecosystem.core.jobs import Job
 from partners.models import Partner
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 
 
-class Report(models.Model):
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
-        CANCELLED = "cancelled", _("Cancelled")
-
-    PENDING = (Status.QUEUED, Status.RUNNING)
+class Report(Job):
+    """A report's parameters; its lifecycle fields and statuses are `Job`'s."""
 
     period_start = models.DateField(_("from"))
     period_end = models.DateField(_("to"))
     # Sorted ids and roles; empty: every mission, every role.
     missions = ArrayField(models.BigIntegerField(), default=list, blank=True, verbose_name=_("missions"))
     roles = ArrayField(models.CharField(max_length=32), default=list, blank=True, verbose_name=_("roles"))
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
-    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
-    failure_reason = models.TextField(_("why it failed"), blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    attempts = models.PositiveSmallIntegerField(default=0)
-    summary = models.JSONField(_("summary"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
-    started_at = models.DateTimeField(_("started"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
-    class Meta:
+    class Meta(Job.Meta):
         verbose_name = _("value report")
         verbose_name_plural = _("value reports")
-        ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(period_end__gte=F("period_start")), name="report_period_in_order"),
-            models.CheckConstraint(condition=Q(progress__lte=100), name="report_progress_percent"),
+            *Job.Meta.constraints,  # report_progress_percent
             # One pending computation per set of parameters: asking again returns it (`services.report_request`).
             models.UniqueConstraint(
                 fields=["period_start", "period_end", "missions", "roles"],
@@ -60,14 +41,9 @@ class Report(models.Model):
                 name="report_pending_once",
             ),
         ]
-        indexes = [models.Index(fields=["status", "started_at"], name="report_status_started")]
 
     def __str__(self) -> str:
         return f"{self.period_start} to {self.period_end}"
-
-    @property
-    def is_pending(self) -> bool:
-        return self.status in self.PENDING
 
 
 class ReportRow(models.Model):

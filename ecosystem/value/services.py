@@ -12,14 +12,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ecosystem.accounts.models import User
 from ecosystem.core.audit import audit_record
-from ecosystem.core.errors import Conflict, FieldErrors
+from ecosystem.core.errors import FieldErrors
+from ecosystem.core.jobs import job_cancel, job_request, job_send, jobs_fail_stuck
 from ecosystem.core.roles import MANAGERS, require_role
 from ecosystem.missions.models import Mission
 from ecosystem.missions.validation import parse_day
@@ -95,27 +94,19 @@ def clean_parameters(data: Mapping[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-def _pending(cleaned: Mapping[str, Any]) -> Report | None:
-    return Report.objects.filter(status__in=Report.PENDING, **cleaned).first()
-
-
 def report_request(*, actor: User | None, data: Mapping[str, Any], ip: str | None = None) -> tuple[Report, bool]:
     """A new report, queued for the worker (sent once committed); or the one with the same
     parameters still queued or running, and False. `actor` None: the system (the monthly report)."""
     if actor is not None:
         require_role(actor, MANAGERS, _("Only the orchestrator's managers can request a report."))
     cleaned = clean_parameters(data)
-    for _attempt in range(3):
-        found = _pending(cleaned)
-        if found is not None:
-            return found, False
-        try:
-            return _queue(actor, cleaned, ip), True
-        except IntegrityError:
-            # Requested at the same moment by someone else: theirs is the one, if it is still pending
-            # (a small report may be done already: then ask again, which queues a new one).
-            continue
-    raise Conflict(_("Too many requests for this report at once; try again."), code="report_contended")
+    return job_request(
+        Report,
+        parameters=lambda: cleaned,
+        queue=lambda parameters: _queue(actor, parameters, ip),
+        contended=_("Too many requests for this report at once; try again."),
+        code="report_contended",
+    )
 
 
 def _queue(actor: User | None, cleaned: Mapping[str, Any], ip: str | None) -> Report:
@@ -127,8 +118,7 @@ def _queue(actor: User | None, cleaned: Mapping[str, Any], ip: str | None) -> Re
         )  # fmt: skip
         from .tasks import compute_report
 
-        pk = report.pk
-        transaction.on_commit(lambda: compute_report.delay(pk))
+        job_send(compute_report, report)
     return report
 
 
@@ -136,43 +126,21 @@ def _queue(actor: User | None, cleaned: Mapping[str, Any], ip: str | None) -> Re
 def report_cancel(*, actor: User, report: Report, ip: str | None = None) -> Report:
     """Stop a report queued or running (the task sees it at its next step and stops)."""
     require_role(actor, MANAGERS, _("Only the orchestrator's managers can cancel a report."))
-    report = Report.objects.select_for_update().get(pk=report.pk)
-    if not report.is_pending:
-        raise Conflict(
-            _("This report is %(status)s: only a queued or running report can be cancelled.")
-            % {"status": report.get_status_display()},
-            code="report_not_pending",
-        )
-    report.status, report.finished_at = Report.Status.CANCELLED, timezone.now()
-    report.save(update_fields=["status", "finished_at"])
+    report = job_cancel(
+        report,
+        refusal=_("This report is %(status)s: only a queued or running report can be cancelled."),
+        code="report_not_pending",
+    )
     audit_record(actor=actor, action="report.cancelled", target=report, ip=ip)
     return report
 
 
-def time_limit() -> dt.timedelta:
-    return dt.timedelta(seconds=settings.VALUE_REPORT_TIME_LIMIT)
-
-
-def reports_stuck(now: dt.datetime | None = None) -> QuerySet[Report]:
-    """Reports running for longer than the time limit (their worker was lost), or queued for twice
-    as long (their message was lost)."""
-    cutoff = (now or timezone.now()) - time_limit()
-    return Report.objects.filter(
-        Q(status=Report.Status.RUNNING, started_at__lt=cutoff)
-        | Q(status=Report.Status.QUEUED, created_at__lt=cutoff - time_limit())
-    )
-
-
-@transaction.atomic
 def reports_fail_stuck(now: dt.datetime | None = None) -> int:
-    """Mark every stuck report `failed`, with a reason a person can read; how many."""
-    stuck = list(reports_stuck(now).select_for_update())
+    """Mark every report running for longer than the time limit (its worker was lost), or queued for
+    twice as long (its message was lost), `failed`, with a reason a person can read; how many."""
     reason = _(
         "The computation stopped before it finished (its worker was lost or it ran out of time). "
         "Request the report again."
     )
-    for report in stuck:
-        report.status, report.failure_reason, report.finished_at = Report.Status.FAILED, reason, timezone.now()
-        report.save(update_fields=["status", "failure_reason", "finished_at"])
-        audit_record(actor=None, action="report.failed", target=report, after={"reason": reason}, actor_label="system")
-    return len(stuck)
+    limit = dt.timedelta(seconds=settings.VALUE_REPORT_TIME_LIMIT)
+    return jobs_fail_stuck(Report, limit=limit, reason=reason, action="report.failed", now=now)

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from django.utils import timezone
 from psycopg.types.json import Jsonb
 
 from ecosystem.core.bulk import copy_rows
+from ecosystem.core.jobs import job_done
 
 from .engine import ObjectiveFairShare, Results, ScorecardRow
 from .models import Report, ReportPair, ReportRow, ReportSeries
@@ -102,6 +102,4 @@ def store(report: Report, results: Results) -> None:
         ["report_id", "partner_a_id", "partner_b_id", "value", "contributions"],
         ((report.pk, p.partner_a, p.partner_b, p.value, p.contributions) for p in results.synergy.pairs),
     )
-    report.summary = summary(results)
-    report.status, report.progress, report.finished_at = Report.Status.DONE, 100, timezone.now()
-    report.save(update_fields=["summary", "status", "progress", "finished_at"])
+    job_done(report, summary(results))

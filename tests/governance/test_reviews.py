@@ -14,6 +14,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from ecosystem.accounts.models import User
+from ecosystem.core import jobs
 from ecosystem.missions.models import Contribution, Mission
 from governance import services, tasks
 from governance.models import Finding, Review, Rule, RuleBook
@@ -141,7 +142,7 @@ def test_a_review_cancelled_while_running_stores_nothing(world, monkeypatch):
 def test_a_review_redelivered_too_often_fails_with_a_reason(world):
     rule(world["reviewer"], "commitment_met", name="Commitments")
     review, _created = services.review_request(actor=world["reviewer"], data=PERIOD)
-    Review.objects.filter(pk=review.pk).update(status="running", attempts=tasks.MAX_ATTEMPTS)
+    Review.objects.filter(pk=review.pk).update(status="running", attempts=jobs.MAX_ATTEMPTS)
 
     assert tasks.run_review(review.pk) == "nothing to do"
     failed = Review.objects.get(pk=review.pk)
