@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ecosystem.core.errors import unique_rule
 from ecosystem.core.jobs import Job
-from partners.models import Partner
+from partners.models import Partner, Tier
 
 
 class RuleBook(models.Model):
@@ -111,6 +111,12 @@ class Review(Job):
     # Sorted; empty: every role, every tier.
     roles = ArrayField(models.CharField(max_length=32), default=list, blank=True, verbose_name=_("roles"))
     tiers = ArrayField(models.BigIntegerField(), default=list, blank=True, verbose_name=_("tiers"))
+    # Set when its decisions are applied: from then on the review, its findings and decisions are read-only
+    # (database triggers, migration 0005).
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta(Job.Meta):
         verbose_name = _("governance review")
@@ -171,3 +177,140 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner_id} x {self.rule_id}: {self.outcome}"
+
+
+DECISION_KINDS = ["keep", "promote", "demote", "warn", "suspend", "exit"]
+# Decisions that need a second person's approval (four eyes) before they are applied.
+FOUR_EYES_KINDS = ["suspend", "exit"]
+# Decisions that move the partner to another tier (and name it).
+TIER_KINDS = ["promote", "demote"]
+
+
+class Decision(models.Model):
+    """What a review decided about one partner, with its rationale.
+
+    The database holds the rules the services check first: one decision per
+    partner and review; a tier named exactly for promote/demote; approval only
+    for suspend/exit and never by the decision's author (four eyes); a
+    suspension or exit applied only once approved. Once the review is closed,
+    triggers (migration 0005) refuse any change of its decisions.
+    """
+
+    class Kind(models.TextChoices):
+        KEEP = "keep", _("Keep")
+        PROMOTE = "promote", _("Promote")
+        DEMOTE = "demote", _("Demote")
+        WARN = "warn", _("Warn")
+        SUSPEND = "suspend", _("Suspend")
+        EXIT = "exit", _("Exit")
+
+    assert Kind.values == DECISION_KINDS
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="decisions", db_index=False)
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="+", verbose_name=_("partner"))
+    kind = models.CharField(_("decision"), max_length=8, choices=Kind.choices)
+    # promote / demote: the tier the partner moves to.
+    tier = models.ForeignKey(
+        Tier, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("new tier")
+    )
+    rationale = models.TextField(_("rationale"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    # Set when the review's decisions are applied, with what the partner was before (an overturn restores it).
+    applied_at = models.DateTimeField(_("applied"), null=True, blank=True)
+    status_before = models.CharField(max_length=12, blank=True, default="")
+    tier_before = models.ForeignKey(Tier, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+        ordering = ["review_id", "partner_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "partner"], name="decision_once_per_partner"),
+            models.CheckConstraint(condition=Q(kind__in=DECISION_KINDS), name="decision_kind_known"),
+            models.CheckConstraint(
+                condition=Q(kind__in=TIER_KINDS, tier__isnull=False)
+                | (~Q(kind__in=TIER_KINDS) & Q(tier__isnull=True)),
+                name="decision_tier_when_moving",
+            ),
+            models.CheckConstraint(condition=~Q(rationale=""), name="decision_rationale_given"),
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True, approved_at__isnull=True)
+                | Q(approved_by__isnull=False, approved_at__isnull=False, kind__in=FOUR_EYES_KINDS),
+                name="decision_approval_only_four_eyes",
+            ),
+            models.CheckConstraint(condition=~Q(approved_by=F("author")), name="decision_four_eyes"),
+            models.CheckConstraint(
+                condition=Q(applied_at__isnull=True) | ~Q(kind__in=FOUR_EYES_KINDS) | Q(approved_at__isnull=False),
+                name="decision_applied_once_approved",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id}: {self.kind}"
+
+    @property
+    def needs_approval(self) -> bool:
+        return self.kind in FOUR_EYES_KINDS
+
+    @property
+    def awaiting_approval(self) -> bool:
+        return self.needs_approval and self.approved_at is None
+
+
+DECISION_TAKEN = unique_rule(
+    "decision_once_per_partner",
+    field="partner",
+    text=_("This review already has a decision about this partner."),
+    conflict_code="decision_exists",
+)
+
+
+class Appeal(models.Model):
+    """A partner's appeal against one decision (at most one), and the reviewer's answer."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        UPHELD = "upheld", _("Upheld")
+        OVERTURNED = "overturned", _("Overturned")
+
+    decision = models.OneToOneField(Decision, on_delete=models.CASCADE, related_name="appeal")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("grounds"))
+    created_at = models.DateTimeField(_("filed"), auto_now_add=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
+    answer = models.TextField(_("answer"), blank=True, default="")
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=["open", "upheld", "overturned"]), name="appeal_state_known"),
+            models.CheckConstraint(condition=~Q(reason=""), name="appeal_reason_given"),
+            models.CheckConstraint(
+                condition=Q(state="open", answered_at__isnull=True, answered_by__isnull=True, answer="")
+                | (~Q(state="open") & Q(answered_at__isnull=False, answered_by__isnull=False) & ~Q(answer="")),
+                name="appeal_answered_when_closed",
+            ),
+        ]
+        indexes = [models.Index(fields=["state"], name="appeal_state")]
+
+    def __str__(self) -> str:
+        return f"{self.decision_id}: {self.state}"
+
+
+APPEAL_TAKEN = unique_rule(
+    "governance_appeal_decision_id_key",
+    field="decision",
+    text=_("This decision has been appealed already."),
+    conflict_code="appeal_exists",
+)
