@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -21,7 +21,7 @@ from ecosystem.core.models import AuditEvent
 from ecosystem.core.roles import PARTNER_USERS, STAFF, has_role
 from partners.models import Partner
 
-from .models import Finding, Review, Rule, RuleBook
+from .models import FOUR_EYES_KINDS, Appeal, Decision, Finding, Review, Rule, RuleBook
 
 
 def rule_book_current() -> RuleBook | None:
@@ -150,3 +150,67 @@ def audit_csv_rows(events: QuerySet[AuditEvent]) -> Iterator[list[Any]]:
 
 def _json(value: Any) -> str:
     return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+# --- decisions and appeals --------------------------------------------------------------------
+
+DECISION_RELATED = ("review", "partner", "tier", "author", "approved_by")
+
+
+def decisions_visible_to(user: Any) -> QuerySet[Decision]:
+    """Staff: every decision; a partner's users: their own partner's, of closed reviews (applied) only."""
+    decisions = Decision.objects.select_related(*DECISION_RELATED).order_by("-review_id", "partner__name", "pk")
+    if has_role(user, STAFF):
+        return decisions
+    if has_role(user, PARTNER_USERS) and user.partner_id:
+        return decisions.filter(partner_id=user.partner_id, review__closed_at__isnull=False)
+    return Decision.objects.none()
+
+
+def decisions_of_review(review: Review) -> list[Decision]:
+    """The review's decisions by partner name, with their partner, tier, author, approver and appeal. One query."""
+    return list(
+        Decision.objects.filter(review=review)
+        .select_related("partner", "tier", "author", "approved_by", "appeal")
+        .order_by(Lower("partner__name"), "partner_id")
+    )
+
+
+def decision_findings(decision: Decision) -> list[Finding]:
+    """The findings behind a decision: its partner's in that review, with their rule. One query."""
+    return list(
+        Finding.objects.filter(review_id=decision.review_id, partner_id=decision.partner_id)
+        .select_related("rule")
+        .order_by("rule__key")
+    )
+
+
+def decisions_awaiting_approval() -> QuerySet[Decision]:
+    """Suspensions and exits not approved yet, of reviews still open; oldest first."""
+    return (
+        Decision.objects.filter(kind__in=FOUR_EYES_KINDS, approved_at__isnull=True, review__closed_at__isnull=True)
+        .select_related(*DECISION_RELATED)
+        .order_by("created_at", "pk")
+    )
+
+
+def appeals_visible_to(user: Any) -> QuerySet[Appeal]:
+    """Staff: every appeal; a partner's users: their own partner's."""
+    appeals = Appeal.objects.select_related(
+        "decision", "decision__review", "decision__partner", "author", "answered_by"
+    ).order_by("-created_at", "-pk")  # fmt: skip
+    if has_role(user, STAFF):
+        return appeals
+    if has_role(user, PARTNER_USERS) and user.partner_id:
+        return appeals.filter(decision__partner_id=user.partner_id)
+    return Appeal.objects.none()
+
+
+def appeals_open() -> QuerySet[Appeal]:
+    """The appeals awaiting an answer, the nearest deadline first (every deadline is the review's closing plus
+    the same window: by closing, then filing)."""
+    return (
+        Appeal.objects.filter(state=Appeal.State.OPEN)
+        .select_related("decision", "decision__review", "decision__partner", "author")
+        .order_by(F("decision__review__closed_at").asc(nulls_last=True), "created_at", "pk")
+    )

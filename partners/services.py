@@ -26,7 +26,7 @@ from ecosystem.accounts.models import User
 from ecosystem.accounts.sessions import users_end_sessions
 from ecosystem.core.audit import audit_record
 from ecosystem.core.errors import Conflict, FieldErrors, NotAllowed, unique_violations
-from ecosystem.core.roles import ADMINS, MANAGERS, Role, require_role
+from ecosystem.core.roles import ADMINS, MANAGERS, REVIEWERS, Role, require_role
 
 from .models import (
     EXTERNAL_ID_TAKEN,
@@ -188,9 +188,14 @@ def _check_transition(partner: Partner, to: str) -> None:
         )
 
 
-def _transition(*, actor: User | None, partner: Partner, to: str, reason: str = "", ip: str | None = None) -> Partner:
+def _transition(
+    *, actor: User | None, partner: Partner, to: str, reason: str = "", ip: str | None = None, restore: bool = False
+) -> Partner:
+    """Move the partner to `to` (the lifecycle's rules; `restore`: back to a status it had, whatever the rules,
+    as an overturned governance decision does)."""
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
-    _check_transition(partner, to)
+    if not restore:
+        _check_transition(partner, to)
     before = {"status": partner.status, "reason": partner.status_reason}
     partner.status, partner.status_reason = to, reason
     partner.save(update_fields=["status", "status_reason", "updated_at"])
@@ -230,6 +235,43 @@ def partner_suspend(*, actor: User, partner: Partner, reason: str, ip: str | Non
 def partner_exit(*, actor: User, partner: Partner, reason: str, ip: str | None = None) -> Partner:
     require_role(actor, MANAGERS)
     return _transition(actor=actor, partner=partner, to=S.EXITED, reason=_reason_required(reason), ip=ip)
+
+
+# --- governance decisions (governance.decisions applies them through these) ------------------------
+
+
+@transaction.atomic
+def partner_status_by_decision(
+    *, actor: User, partner: Partner, to: str, reason: str, restore: bool = False, ip: str | None = None
+) -> Partner:
+    """A governance decision's status change (suspend, exit; `restore`: an overturned decision's status back,
+    even out of an exit). Administrators and reviewers; ends the users' sessions as any suspension or exit does.
+    Nothing happens when the partner already has that status."""
+    require_role(actor, REVIEWERS)
+    if to not in S.values:
+        raise FieldErrors({"status": [_("Unknown status.")]})
+    current = Partner.objects.select_for_update().get(pk=partner.pk)
+    if current.status == to:
+        return current
+    return _transition(actor=actor, partner=current, to=to, reason=reason, ip=ip, restore=restore)
+
+
+@transaction.atomic
+def partner_tier_by_decision(*, actor: User, partner: Partner, tier: Tier | None, ip: str | None = None) -> Partner:
+    """A governance decision's tier change (promote, demote; an overturn's tier back, possibly none).
+    Administrators and reviewers; an exited partner's record does not change (409)."""
+    require_role(actor, REVIEWERS)
+    partner = Partner.objects.select_for_update().get(pk=partner.pk)
+    tier_id = tier.pk if tier is not None else None
+    if partner.tier_id == tier_id:
+        return partner
+    if partner.has_exited:
+        raise Conflict(exited_read_only_message(partner), code="partner_exited")
+    before = {"tier": partner.tier_id}
+    partner.tier = tier
+    partner.save(update_fields=["tier", "updated_at"])
+    audit_record(actor=actor, action="partner.updated", target=partner, before=before, after={"tier": tier_id}, ip=ip)
+    return partner
 
 
 @dataclass(frozen=True)

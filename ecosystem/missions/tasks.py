@@ -10,16 +10,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.conf import settings
-from django.core.mail import send_mass_mail
-from django.db import connection
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 
 from ecosystem.accounts.models import User
 from ecosystem.celery import app
 from ecosystem.core.links import site_url
+from ecosystem.core.mail import mail_users
 
 from .models import Contribution, Participation, Share
 
@@ -30,14 +26,7 @@ def _recipients(partner_ids: Iterable[int]) -> list[User]:
 
 def _mail(users: Iterable[User], template: str, context: dict) -> int:
     """One message per user, rendered in the user's language."""
-    messages = []
-    for user in users:
-        with translation.override(user.language or settings.LANGUAGE_CODE):
-            ctx = {**context, "user": user, "tenant": connection.tenant}
-            subject = render_to_string(f"missions/email/{template}_subject.txt", ctx).strip()
-            body = render_to_string(f"missions/email/{template}.txt", ctx)
-        messages.append((subject, body, None, [user.email]))
-    return send_mass_mail(messages) if messages else 0
+    return mail_users(users, f"missions/email/{template}", context)
 
 
 @app.task(name="missions.mail_partner_invited", autoretry_for=(OSError,), retry_backoff=True)
