@@ -292,6 +292,8 @@ SPECTACULAR_SETTINGS = {
         "RuleKindEnum": "governance.models.Rule.Kind",
         # A value report's and a governance review's lifecycle: the same five states.
         "JobStatusEnum": "governance.models.Review.Status",
+        "DecisionKindEnum": "governance.models.Decision.Kind",
+        "AppealStateEnum": "governance.models.Appeal.State",
     },
 }
 

@@ -29,6 +29,13 @@ router.register("governance/reviews", governance_api.ReviewViewSet, basename="go
 router.register(
     r"governance/reviews/(?P<review_pk>[0-9]+)/findings", governance_api.FindingViewSet, basename="governance-finding"
 )
+router.register(
+    r"governance/reviews/(?P<review_pk>[0-9]+)/decisions",
+    governance_api.ReviewDecisionViewSet,
+    basename="governance-review-decision",
+)
+router.register("governance/decisions", governance_api.DecisionViewSet, basename="governance-decision")
+router.register("governance/appeals", governance_api.AppealViewSet, basename="governance-appeal")
 
 api_urlpatterns = [
     path("auth/token/", accounts_api.TokenView.as_view(), name="auth-token"),
