@@ -9,6 +9,8 @@ import pytest
 from ecosystem.missions import services as missions_services
 from governance import services
 from governance.models import Finding, Review
+from partners.models import Partner, Tier
+from tests.conftest import make_user
 from tests.missions.conftest import declare, join, open_mission, world  # noqa: F401  (fixture)
 from tests.partners.conftest import PartnerFactory, api, cast  # noqa: F401  (fixture)
 
@@ -43,6 +45,27 @@ def validated(manager, mission, **data):
 @pytest.fixture
 def run(django_capture_on_commit_callbacks):
     return lambda actor, **data: run_review(actor, django_capture_on_commit_callbacks, **data)
+
+
+# --- decisions and appeals --------------------------------------------------------------------
+
+
+@pytest.fixture
+def board(alpha, world, run):  # noqa: F811
+    """A finished review with findings about Medisol (silver), Carevia and Finamed; gold, silver and bronze
+    tiers; a second reviewer (four eyes)."""
+    reviewer = world["reviewer"]
+    gold, silver, bronze = (
+        Tier.objects.create(name=n, rank=r) for n, r in (("Gold", 1), ("Silver", 2), ("Bronze", 3))
+    )
+    Partner.objects.filter(pk=world["medisol"].pk).update(tier=silver)
+    world["medisol"].refresh_from_db()
+    validated(world["manager"], world["mission"], partner=world["medisol"].pk, value="150.00", date="2026-02-01")
+    rule(reviewer, "min_contribution", {"min_value": "100"}, name="Minimum")
+    review = run(reviewer)
+    assert review.status == Review.Status.DONE
+    second = make_user(alpha, "reviewer")
+    return {**world, "review": review, "gold": gold, "silver": silver, "bronze": bronze, "second": second}
 
 
 __all__ = ["END", "PERIOD", "PartnerFactory", "api", "findings", "join", "open_mission", "rule", "validated"]
