@@ -42,7 +42,7 @@ def test_a_reviewer_starts_a_review_which_records_the_rule_book_version(
     assert first.json() | {"id": 0, "created_at": ""} == {
         "id": 0, "version": 1, "period_start": "2026-01-01", "period_end": "2026-06-30",
         "roles": ["partner", "supplier"], "tiers": [], "status": "queued", "progress": 0, "failure_reason": "",
-        "summary": {}, "created_at": "", "started_at": None, "finished_at": None,
+        "summary": {}, "created_at": "", "started_at": None, "finished_at": None, "closed_at": None,
     }  # fmt: skip
     assert again.json()["id"] == first.json()["id"]
     assert audit_actions()[-1] == "governance.review_requested"
