@@ -42,7 +42,7 @@ def _fits_the_screen(page) -> None:
 @pytest.mark.parametrize(
     ("width", "partner", "status"),
     [
-        ("desktop", "Association des Hôpitaux Ruraux", "Active"),
+        ("desktop", "Institut Régional de Formation des Soignants", "Active"),
         ("phone", "Institut de Formation Biomédicale", "Onboarding"),
     ],
 )

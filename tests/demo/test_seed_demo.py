@@ -29,7 +29,7 @@ def test_seed_demo_creates_the_demo_ecosystem_once(tenants, db, capsys):
         assert Partner.objects.count() == 8
         assert dict(Partner.objects.values_list("external_id", "status")) == {
             "MED-001": "active", "CAR-002": "active", "FIN-003": "active", "REF-004": "active",
-            "AHR-005": "active", "IFB-006": "onboarding", "ARS-007": "invited", "IRF-008": "active",
+            "AHR-005": "suspended", "IFB-006": "onboarding", "ARS-007": "invited", "IRF-008": "active",
         }  # fmt: skip
         assert list(Tier.objects.values_list("name", flat=True)) == ["Strategic", "Core", "Associate"]
         assert Agreement.objects.count() == 6
@@ -140,3 +140,32 @@ def test_seed_demo_ships_one_finished_value_report_over_the_last_twelve_months(t
         assert report.summary["objectives"]  # fair shares of the money and quantity objectives
         assert report.series.filter(dimension="role").exists()
         assert all(row.monthly for row in report.rows.all())  # each partner's trend
+
+
+def test_seed_demo_governs_the_ecosystem_a_closed_review_with_four_eyes_and_an_appeal(tenants, db):
+    from governance.models import Appeal, Decision, Review, RuleBook
+
+    call_command("seed_demo")
+    demo = Orchestrator.objects.get(slug="demo")
+    with schema_context(demo.schema_name):
+        versions = RuleBook.objects.count()
+        call_command("seed_demo")  # a second run adds no review, decision, appeal nor version
+        assert RuleBook.objects.count() == versions >= 2
+        review = Review.objects.get()
+        assert review.status == "done" and review.closed_at is not None
+        assert review.book.number < RuleBook.objects.order_by("-number").first().number  # the book moved on
+        assert review.book.rules.count() == 6
+        assert review.findings.filter(partner__external_id="MED-001").count() == 6
+        decisions = {d.partner.external_id: d for d in Decision.objects.select_related("partner", "tier")}
+        assert {k: d.kind for k, d in decisions.items()} == {
+            "MED-001": "keep", "FIN-003": "promote", "CAR-002": "warn", "AHR-005": "suspend",
+        }  # fmt: skip
+        suspension = decisions["AHR-005"]
+        assert suspension.approved_by.email == "alice.admin@demo.test"
+        assert suspension.author.email == "rita.reviewer@demo.test"
+        assert all(d.applied_at is not None for d in decisions.values())
+        assert Partner.objects.get(external_id="AHR-005").status == "suspended"
+        assert Partner.objects.get(external_id="FIN-003").tier.name == "Strategic"
+        appeal = Appeal.objects.get()
+        assert (appeal.decision.partner.external_id, appeal.state) == ("CAR-002", "open")
+        assert appeal.author.email == "clara@carevia.test"

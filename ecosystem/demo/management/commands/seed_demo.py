@@ -16,6 +16,11 @@ from ecosystem.tenancy.services import orchestrator_signup, public_tenant_ensure
 from ecosystem.value import services as value_services
 from ecosystem.value import tasks as value_tasks
 from ecosystem.value.models import Report
+from governance import decisions as governance_decisions
+from governance import services as governance_services
+from governance import tasks as governance_tasks
+from governance.models import Review, Rule
+from governance.selectors import rule_book_current
 from partners import services as partner_services
 from partners.models import Agreement, Partner, Tier
 
@@ -86,6 +91,7 @@ class Command(BaseCommand):
             # rather than at the commit, once the schema context is gone.
             connection.check_constraints()
             seed_report(timezone.localdate())
+            seed_governance(timezone.localdate())
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
         self.stdout.write(f"  platform operator  {OPERATOR}  (public site /admin/)")
         for email, _name, role, external_id in PERSONAS:
@@ -148,6 +154,72 @@ def seed_report(today: dt.date) -> None:
     report.refresh_from_db()
     if report.status != Report.Status.DONE:
         raise RuntimeError(f"the demo's value report was not computed ({outcome}): {report.failure_reason}")
+
+
+# --- governance ---------------------------------------------------------------
+# The rule book written by Rita, the reviewer, one change (one version) at a time; a
+# review of the last quarter run in-process; her decisions, Alice's second approval of
+# a suspension, the decisions applied (the review closed), an appeal by Carevia's
+# administrator left open for a reviewer to answer; then one more change of the rule
+# book, so that the closed review shows the older version it used.
+RULES = [
+    ("Minimum contribution", "min_contribution", {"min_value": "5000", "per_tier": {"Strategic": "20000"}}, "fail"),
+    ("No dominant partner", "max_share", {"max_percent": "40"}, "warn"),
+    ("Valid agreement", "agreement_valid", {"warn_days": 30}, "fail"),
+    ("Recent activity", "recent_activity", {"days": 90}, "fail"),
+    ("Commitments met", "commitment_met", {}, "warn"),
+    ("Shares confirmed", "pending_confirmations", {"days": 14}, "warn"),
+]  # fmt: skip
+REVIEW_DAYS = 91
+# external id, decision, new tier, rationale
+DECISIONS = [
+    ("MED-001", "keep", None, "Meets every rule: leads the clinics mission and keeps its commitments."),
+    ("FIN-003", "promote", "Strategic", "Financing is now part of every mission; Finamed co-builds them."),
+    ("CAR-002", "warn", None, "The partnership agreement ends within 30 days and no renewal has been signed."),
+    ("AHR-005", "suspend", None, "No validated contribution this quarter and no answer to two reminders; "
+                                 "suspended until the association names a new contact."),
+]  # fmt: skip
+APPEAL = (
+    "CAR-002",
+    "The renewal was agreed at our steering committee; the signed agreement will be uploaded this week.",
+)
+
+
+def seed_governance(today: dt.date) -> None:
+    """The rule book and one closed review with its decisions; nothing when a closed review exists."""
+    if Review.objects.filter(closed_at__isnull=False).exists():
+        return
+    alice, rita = (User.objects.get(email=PERSONAS[i][0]) for i in (0, 2))
+    tiers = {t.name: t.pk for t in Tier.objects.all()}
+    if not Rule.objects.exists():
+        for name, kind, params, severity in RULES:
+            if "per_tier" in params:
+                params = {**params, "per_tier": {str(tiers[t]): v for t, v in params["per_tier"].items()}}
+            governance_services.rule_create(actor=rita, data={
+                "name": name, "kind": kind, "params": params, "severity": severity,
+            })  # fmt: skip
+    period = {"period_start": today - dt.timedelta(days=REVIEW_DAYS - 1), "period_end": today}
+    review, _created = governance_services.review_request(actor=rita, data=period)
+    outcome = governance_tasks.run_review(review.pk)
+    review.refresh_from_db()
+    if review.status != Review.Status.DONE:
+        raise RuntimeError(f"the demo's review was not computed ({outcome}): {review.failure_reason}")
+    partners = {p.external_id: p for p in Partner.objects.filter(external_id__in=[d[0] for d in DECISIONS])}
+    for external_id, kind, tier, rationale in DECISIONS:
+        decision = governance_decisions.decision_record(actor=rita, review=review, data={
+            "partner": partners[external_id].pk, "kind": kind, "tier": tiers.get(tier), "rationale": rationale,
+        })  # fmt: skip
+        if decision.needs_approval:
+            governance_decisions.decision_approve(actor=alice, decision=decision)  # four eyes
+    review = governance_decisions.review_apply(actor=rita, review=review)
+    external_id, reason = APPEAL
+    clara = User.objects.get(partner__external_id=external_id, role=Role.PARTNER_ADMIN)
+    decision = review.decisions.get(partner__external_id=external_id)
+    governance_decisions.appeal_file(actor=clara, decision=decision, reason=reason)
+    # The rule book moves on after the review: the review keeps the version it used.
+    recent = Rule.objects.get(book=review.book, name="Recent activity")
+    current = rule_book_current().rules.get(key=recent.key)
+    governance_services.rule_update(actor=rita, rule=current, data={"params": {"days": 60}})
 
 
 # --- missions -----------------------------------------------------------------
