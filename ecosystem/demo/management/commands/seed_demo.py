@@ -1,5 +1,6 @@
 import datetime as dt
 import random
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand
@@ -8,6 +9,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from ecosystem.accounts.models import User
+from ecosystem.core.jobs import Job
 from ecosystem.core.roles import Role
 from ecosystem.missions import services as mission_services
 from ecosystem.missions.models import Contribution, Mission, Objective
@@ -148,12 +150,17 @@ def seed_report(today: dt.date) -> None:
         return
     marc = User.objects.get(email=PERSONAS[1][0])
     period = {"period_start": today - dt.timedelta(days=REPORT_DAYS - 1), "period_end": today}
-    report, _created = value_services.report_request(actor=marc, data=period)
-    # Computed now; the message report_request sends at commit finds it done and does nothing.
-    outcome = value_tasks.compute_report(report.pk)
-    report.refresh_from_db()
-    if report.status != Report.Status.DONE:
-        raise RuntimeError(f"the demo's value report was not computed ({outcome}): {report.failure_reason}")
+    run_in_process(value_services.report_request(actor=marc, data=period)[0], value_tasks.compute_report)
+
+
+def run_in_process(job: Job, task: Callable[[int], str]) -> Job:
+    """Run a job's task now, in this process (no worker needed); the message its request sends at
+    commit then finds it done and does nothing."""
+    outcome = task(job.pk)
+    job.refresh_from_db()
+    if job.status != Job.Status.DONE:
+        raise RuntimeError(f"the demo's {job._meta.verbose_name} was not computed ({outcome}): {job.failure_reason}")
+    return job
 
 
 # --- governance ---------------------------------------------------------------
@@ -199,11 +206,9 @@ def seed_governance(today: dt.date) -> None:
                 "name": name, "kind": kind, "params": params, "severity": severity,
             })  # fmt: skip
     period = {"period_start": today - dt.timedelta(days=REVIEW_DAYS - 1), "period_end": today}
-    review, _created = governance_services.review_request(actor=rita, data=period)
-    outcome = governance_tasks.run_review(review.pk)
-    review.refresh_from_db()
-    if review.status != Review.Status.DONE:
-        raise RuntimeError(f"the demo's review was not computed ({outcome}): {review.failure_reason}")
+    review = run_in_process(
+        governance_services.review_request(actor=rita, data=period)[0], governance_tasks.run_review
+    )
     partners = {p.external_id: p for p in Partner.objects.filter(external_id__in=[d[0] for d in DECISIONS])}
     for external_id, kind, tier, rationale in DECISIONS:
         decision = governance_decisions.decision_record(actor=rita, review=review, data={
