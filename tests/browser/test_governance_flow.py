@@ -90,7 +90,9 @@ def test_a_review_leads_to_a_four_eyes_suspension_that_signs_the_partner_out_and
         # Alice approves it.
         alice = person("alice.admin@demo.test")
         alice.goto(review_url)
-        alice.locator("table.decisions tr", has_text=PARTNER).get_by_role("button", name=re.compile("^Approve")).click()
+        alice.locator("table.decisions tr", has_text=PARTNER).get_by_role(
+            "button", name=re.compile("^Approve")
+        ).click()
         expect(alice.locator("table.decisions tr", has_text=PARTNER)).to_contain_text("Approved by Alice Martin")
 
         # Rita applies the decisions: the review closes.
