@@ -83,7 +83,8 @@ def test_every_tenant_endpoint_declares_its_roles_and_its_read_rule():
     viewsets = {prefix: viewset for prefix, viewset, _basename in router.registry}
 
     assert sorted(viewsets) == [
-        "agreements", "contributions", "governance/audit", "governance/reviews",
+        "agreements", "contributions", "governance/appeals", "governance/audit", "governance/decisions",
+        "governance/reviews", "governance/reviews/(?P<review_pk>[0-9]+)/decisions",
         "governance/reviews/(?P<review_pk>[0-9]+)/findings", "governance/rules", "invitations", "missions",
         "objectives", "participations", "partners", "reports", "tiers",
     ]  # fmt: skip

@@ -17,6 +17,7 @@ from ecosystem.tenancy.models import Orchestrator
 from governance import services as governance_services
 from partners.models import Partner
 from tests.conftest import audit_actions, login, make_user
+from tests.governance.conftest import run_review
 
 DEEP = "[" * 100_000
 
@@ -210,7 +211,7 @@ def _mission_rows(admin, partner) -> dict[str, int]:
 
 
 @pytest.fixture
-def caller(alpha, public_client, alpha_client, alpha_admin):
+def caller(alpha, public_client, alpha_client, alpha_admin, django_capture_on_commit_callbacks):
     """Calls an operation as the tenant's admin (tenant schema) or anonymously (public schema)."""
     token, _created = Token.objects.get_or_create(user=alpha_admin)
     partner = Partner.objects.create(name="Medisol", role="supplier", status="active")
@@ -228,6 +229,8 @@ def caller(alpha, public_client, alpha_client, alpha_admin):
         key = partner_token.key if path in partner_only else token.key
         collection = path.split("{id}")[0]
         path = path.replace("{id}", str(ids.get(collection, partner.pk)))
+        if "{review_pk}" in path:  # a finished review (run in-process): its decisions reach their input checks
+            path = path.replace("{review_pk}", str(run_review(alpha_admin, django_capture_on_commit_callbacks).pk))
         if urlconf == "ecosystem.urls_public":
             return public_client.generic(method.upper(), path, json.dumps(body), content_type=media)
         headers = {"HTTP_AUTHORIZATION": f"Token {key}"}

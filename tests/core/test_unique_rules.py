@@ -29,6 +29,7 @@ def test_every_declared_rule_names_a_constraint_or_unique_index_of_a_tenant_sche
         "accounts_user_email_key", "invitation_open_unique", "partners_partner_external_id_key",
         "tier_name_unique_ci", "tier_rank_unique", "participation_once_per_mission",
         "missions_contribution_external_id_key", "rulebook_number_once", "rule_name_once_per_book",
+        "decision_once_per_partner", "governance_appeal_decision_id_key",
     }  # fmt: skip
     assert declared <= names
 
