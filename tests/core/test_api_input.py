@@ -220,6 +220,8 @@ def caller(alpha, public_client, alpha_client, alpha_admin, django_capture_on_co
         actor=alpha_admin, data={"name": "Activity", "kind": "recent_activity", "params": {"days": 30}}
     )
     ids["/api/governance/rules/"] = rule.key
+    # A finished review (its task run in-process) behind `{review_pk}`: its decisions reach their input checks.
+    review = run_review(alpha_admin, django_capture_on_commit_callbacks)
 
     # Operations only a partner's users may call: called as the partner's admin.
     partner_token, _created = Token.objects.get_or_create(user=make_user(alpha, "partner_admin", partner=partner))
@@ -228,9 +230,7 @@ def caller(alpha, public_client, alpha_client, alpha_admin, django_capture_on_co
     def call(urlconf: str, method: str, path: str, media: str, body: dict):
         key = partner_token.key if path in partner_only else token.key
         collection = path.split("{id}")[0]
-        path = path.replace("{id}", str(ids.get(collection, partner.pk)))
-        if "{review_pk}" in path:  # a finished review (run in-process): its decisions reach their input checks
-            path = path.replace("{review_pk}", str(run_review(alpha_admin, django_capture_on_commit_callbacks).pk))
+        path = path.replace("{id}", str(ids.get(collection, partner.pk))).replace("{review_pk}", str(review.pk))
         if urlconf == "ecosystem.urls_public":
             return public_client.generic(method.upper(), path, json.dumps(body), content_type=media)
         headers = {"HTTP_AUTHORIZATION": f"Token {key}"}
