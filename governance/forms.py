@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from partners.models import ParticipantRole
 
-from .models import Rule
+from .decisions import MAX_TEXT
+from .models import Appeal, Decision, Rule
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -58,3 +59,47 @@ class MatrixFilterForm(forms.Form):
         self.fields["rule"].choices = [("", _("Every rule")), *((r.key, r.name) for r in rules)]
         self.fields["role"].choices = [("", _("Every role")), *ParticipantRole.choices]
         self.fields["tier"].choices = [("", _("Every tier")), *tier_choices]
+
+
+class DecisionForm(forms.Form):
+    """A decision about one partner of a review. The rules (tier direction, a rationale given) are
+    `decisions.decision_record`'s, whose messages the page shows; the form only shapes input."""
+
+    kind = forms.ChoiceField(
+        label=_("Decision"), choices=[("", _("Choose…")), *Decision.Kind.choices],
+        error_messages={"required": _("Choose a decision.")},
+    )  # fmt: skip
+    tier = forms.TypedChoiceField(
+        label=_("New tier"), required=False, coerce=int, empty_value=None,
+        help_text=_("Only for a promotion or a demotion."),
+    )  # fmt: skip
+    rationale = forms.CharField(
+        label=_("Rationale"), required=False, max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("The partner reads it, with the findings behind the decision."),
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, tier_choices: list[tuple[int, str]] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["tier"].choices = [("", "—"), *tier_choices]
+
+
+class ApplyForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("I confirm: apply every decision of this review to the partners; the review is then closed for good."),
+        error_messages={"required": _("Tick the confirmation to apply the decisions.")},
+    )
+
+
+class AppealAnswerForm(forms.Form):
+    state = forms.ChoiceField(
+        label=_("Answer"), widget=forms.RadioSelect,
+        choices=[
+            (Appeal.State.UPHELD, _("Uphold the decision")),
+            (Appeal.State.OVERTURNED, _("Overturn the decision: the partner's status or tier is restored")),
+        ],
+        error_messages={"required": _("Choose upheld or overturned.")},
+    )  # fmt: skip
+    answer = forms.CharField(
+        label=_("Answer text"), required=False, max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("The partner's users receive it by mail."),
+    )  # fmt: skip

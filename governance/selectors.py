@@ -176,13 +176,16 @@ def decisions_of_review(review: Review) -> list[Decision]:
     )
 
 
+def partner_findings(review_id: int, partner_id: int) -> list[Finding]:
+    """A partner's findings in a review, with their rule. One query."""
+    return list(
+        Finding.objects.filter(review_id=review_id, partner_id=partner_id).select_related("rule").order_by("rule__key")
+    )
+
+
 def decision_findings(decision: Decision) -> list[Finding]:
     """The findings behind a decision: its partner's in that review, with their rule. One query."""
-    return list(
-        Finding.objects.filter(review_id=decision.review_id, partner_id=decision.partner_id)
-        .select_related("rule")
-        .order_by("rule__key")
-    )
+    return partner_findings(decision.review_id, decision.partner_id)
 
 
 def decisions_awaiting_approval() -> QuerySet[Decision]:

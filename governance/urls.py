@@ -12,4 +12,10 @@ urlpatterns = [
     path("reviews/<int:pk>/", views.review_detail, name="review"),
     path("reviews/<int:pk>/progress/", views.review_progress, name="review_progress"),
     path("reviews/<int:pk>/cancel/", views.review_cancel, name="review_cancel"),
+    path("reviews/<int:pk>/partners/<int:partner_pk>/decision/", views.decision_edit, name="decide"),
+    path("reviews/<int:pk>/apply/", views.review_apply, name="review_apply"),
+    path("decisions/<int:pk>/approve/", views.decision_approve, name="decision_approve"),
+    path("decisions/<int:pk>/withdraw/", views.decision_withdraw, name="decision_withdraw"),
+    path("appeals/", views.appeal_list, name="appeals"),
+    path("appeals/<int:pk>/", views.appeal_detail, name="appeal"),
 ]

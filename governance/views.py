@@ -1,5 +1,7 @@
 """Governance pages: the audit trail (and its CSV), the rule book (read-only for now), reviews: the list with
-the request form, a review's page (progress while it runs, then the partner x rule matrix), cancel.
+the request form, a review's page (progress while it runs, then the partner x rule matrix and the decisions),
+cancel; a decision's page (record or change), approve, withdraw, apply the review's decisions; the appeals
+and the answer to one.
 
 The staff read reviews; administrators and governance reviewers start and cancel them (the services refuse
 anyone else too). Partner users are refused here (403).
@@ -7,6 +9,8 @@ anyone else too). Partner users are refused here (403).
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -14,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,16 +26,17 @@ from ecosystem.core.audit import audit_events_visible_to
 from ecosystem.core.audit_text import describe_events
 from ecosystem.core.errors import ApplicationError, FieldErrors
 from ecosystem.core.roles import REVIEWERS, STAFF, has_role
+from ecosystem.core.selectors import tenant_settings
 from ecosystem.core.views import client_ip, form_errors_from, progress_fragment, role_required
 from partners.csv_io import csv_stream_response
-from partners.models import ParticipantRole
+from partners.models import ParticipantRole, Partner
 from partners.selectors import tiers_visible_to
 
-from . import selectors, services
+from . import decisions, selectors, services
 from .explain import finding_text
 from .filters import AuditEventFilter
-from .forms import MatrixFilterForm, ReviewForm
-from .models import Review, RuleBook
+from .forms import AppealAnswerForm, ApplyForm, DecisionForm, MatrixFilterForm, ReviewForm
+from .models import Appeal, Decision, Review, RuleBook
 
 PAGE_SIZE = 50
 MATRIX_PAGE_SIZE = 50
@@ -88,7 +94,9 @@ def _can_run(request: HttpRequest) -> bool:
 
 
 def _review(request: HttpRequest, pk: int) -> Review:
-    return get_object_or_404(selectors.reviews_visible_to(request.user).select_related("requested_by"), pk=pk)
+    return get_object_or_404(
+        selectors.reviews_visible_to(request.user).select_related("requested_by", "closed_by"), pk=pk
+    )
 
 
 def _tier_choices(request: HttpRequest) -> list[tuple[int, str]]:
@@ -174,7 +182,12 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     valid = True
     if review.status == Review.Status.DONE:
         matrix, valid = _matrix(request, review, tiers)
-        context.update(matrix)
+        rows = _decision_rows(request, review)
+        decided = {row["decision"].partner_id: row["decision"] for row in rows}
+        for row in matrix["rows"]:
+            row["decision"] = decided.get(row["partner"].pk)
+        context.update(matrix, decisions=rows, can_decide=_can_run(request) and review.closed_at is None,
+                       apply_form=ApplyForm())  # fmt: skip
     return render(request, "governance/review.html", context, status=200 if valid else 400)
 
 
@@ -198,3 +211,152 @@ def review_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     if request.POST.get("back") == "list":
         return redirect("governance:reviews")
     return redirect("governance:review", pk=pk)
+
+
+# --- decisions --------------------------------------------------------------------------------
+
+
+def _decision_rows(request: HttpRequest, review: Review) -> list[dict[str, Any]]:
+    """The review's decisions, each with what the viewer may do to it. One query."""
+    open_ = _can_run(request) and review.closed_at is None
+    return [
+        {
+            "decision": decision,
+            "can_change": open_,
+            "can_approve": open_ and decision.awaiting_approval and decision.author_id != request.user.pk,
+        }
+        for decision in selectors.decisions_of_review(review)
+    ]
+
+
+def _to_decisions(review_id: int) -> HttpResponse:
+    return redirect(reverse("governance:review", args=[review_id]) + "#decisions")
+
+
+@role_required(*REVIEWERS)
+def decision_edit(request: HttpRequest, pk: int, partner_pk: int) -> HttpResponse:
+    """Record (or change) the decision about one partner of a finished, open review, its findings in view."""
+    review = _review(request, pk)
+    partner = get_object_or_404(Partner.objects.select_related("tier"), pk=partner_pk)
+    found = selectors.partner_findings(review.pk, partner.pk)
+    if review.status != Review.Status.DONE or not found:
+        raise Http404
+    if review.closed_at is not None:
+        messages.error(request, decisions.review_closed_message())
+        return _to_decisions(review.pk)
+    current = Decision.objects.filter(review=review, partner=partner).first()
+    initial = {"kind": current.kind, "tier": current.tier_id, "rationale": current.rationale} if current else {}
+    form = DecisionForm(request.POST or None, initial=initial, tier_choices=_tier_choices(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            decisions.decision_record(
+                actor=request.user, review=review, data={**form.cleaned_data, "partner": partner.pk},
+                ip=client_ip(request),
+            )  # fmt: skip
+        except FieldErrors as error:
+            form_errors_from(form, error)
+        except ApplicationError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The decision about %(partner)s was recorded.") % {"partner": partner.name})
+            return _to_decisions(review.pk)
+    rules = {finding.rule_id: finding.rule for finding in found}
+    context = {
+        "review": review, "partner": partner, "form": form, "current": current,
+        "findings": [{"finding": f, "text": finding_text(f, rules[f.rule_id])} for f in found],
+    }  # fmt: skip
+    return render(request, "governance/decide.html", context, status=400 if form.errors else 200)
+
+
+def _decision_action(request: HttpRequest, pk: int, act: Callable[..., Any], done: str) -> HttpResponse:
+    decision = get_object_or_404(selectors.decisions_visible_to(request.user), pk=pk)
+    try:
+        act(actor=request.user, decision=decision, ip=client_ip(request))
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done % {"partner": decision.partner.name})
+    return _to_decisions(decision.review_id)
+
+
+@require_POST
+@role_required(*REVIEWERS)
+def decision_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    """The second person's approval of a suspension or an exit."""
+    return _decision_action(request, pk, decisions.decision_approve, _("The decision about %(partner)s was approved."))
+
+
+@require_POST
+@role_required(*REVIEWERS)
+def decision_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decision_action(
+        request, pk, decisions.decision_withdraw, _("The decision about %(partner)s was withdrawn.")
+    )
+
+
+@require_POST
+@role_required(*REVIEWERS)
+def review_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    """Apply every decision of the review (ticked confirmation), which closes it."""
+    review = _review(request, pk)
+    form = ApplyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["confirm"][0])
+        return _to_decisions(review.pk)
+    try:
+        decisions.review_apply(actor=request.user, review=review, ip=client_ip(request))
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The decisions were applied to the partners and the review is closed."))
+    return _to_decisions(review.pk)
+
+
+# --- appeals ----------------------------------------------------------------------------------
+
+APPEAL_STATES = {"open", "upheld", "overturned"}
+
+
+@role_required(*STAFF)
+def appeal_list(request: HttpRequest) -> HttpResponse:
+    """The partners' appeals, newest first, `?state=` filtering; each with its deadline. A fixed number of
+    queries whatever the number of appeals."""
+    state = request.GET.get("state", "")
+    appeals = selectors.appeals_visible_to(request.user)
+    bad = state not in APPEAL_STATES and state != ""
+    if state in APPEAL_STATES:
+        appeals = appeals.filter(state=state)
+    page = Paginator(appeals if not bad else appeals.none(), PAGE_SIZE).get_page(request.GET.get("page"))
+    window = dt.timedelta(days=tenant_settings().appeal_window_days)
+    rows = [{"appeal": a, "deadline": a.decision.review.closed_at + window} for a in page.object_list]
+    context = {"page": page, "rows": rows, "state": state, "bad_state": bad, "query": _others(request),
+               "states": Appeal.State.choices}  # fmt: skip
+    return render(request, "governance/appeals.html", context, status=400 if bad else 200)
+
+
+@role_required(*STAFF)
+def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """An appeal with the decision and findings it is about; administrators and reviewers answer it here."""
+    appeal = get_object_or_404(selectors.appeals_visible_to(request.user).select_related("decision__tier"), pk=pk)
+    can_answer = _can_run(request) and appeal.state == Appeal.State.OPEN
+    form = AppealAnswerForm(request.POST or None) if can_answer else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                decisions.appeal_answer(actor=request.user, appeal=appeal, ip=client_ip(request), **form.cleaned_data)
+            except FieldErrors as error:
+                form_errors_from(form, error)
+            except ApplicationError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _("The appeal was answered; the partner's users are told by mail."))
+                return redirect("governance:appeal", pk=appeal.pk)
+    found = selectors.decision_findings(appeal.decision)
+    context = {
+        "appeal": appeal, "decision": appeal.decision, "form": form,
+        "deadline": decisions.appeal_deadline(appeal.decision),
+        "findings": [{"finding": f, "text": finding_text(f, f.rule)} for f in found],
+    }  # fmt: skip
+    return render(request, "governance/appeal.html", context, status=400 if form is not None and form.errors else 200)

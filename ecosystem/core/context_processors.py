@@ -13,6 +13,7 @@ NAVIGATION = [
     ("partners:ecosystem", _("Ecosystem"), ADMINS),
     ("governance:reviews", _("Reviews"), STAFF),
     ("governance:rules", _("Rule book"), STAFF),
+    ("governance:appeals", _("Appeals"), STAFF),
     ("governance:audit", _("Audit trail"), REVIEWERS),
     ("accounts:team", _("Team"), ADMINS),
     ("core:settings", _("Settings"), ADMINS),

@@ -338,10 +338,10 @@ def test_the_matrix_reads_in_a_fixed_number_of_queries(as_user, world, rules, ru
     review = run(world["reviewer"])
     client = as_user(world["reviewer"])
 
-    # the host's tenant (3), session, user, review, tiers, rules, count, page, findings
-    with django_assert_max_num_queries(11):
+    # the host's tenant (3), session, user, review, tiers, rules, count, page, findings, decisions
+    with django_assert_max_num_queries(12):
         everything = client.get(f"/governance/reviews/{review.pk}/")
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         filtered = client.get(f"/governance/reviews/{review.pk}/", {"outcome": "fail", "q": "partner", "rule": 1})
 
     assert len(everything.context["rows"]) == 33 and len(everything.context["rules"]) == 6
