@@ -173,7 +173,7 @@ def fuzz_cast(alpha, settings, tmp_path):
     invitation_create(actor=admin, email="new.colleague@medisol.test", role="partner_member", partner=medisol)
     invitation_create(actor=admin, email="new.manager@alpha.test", role="manager")
     _missions(admin, sam, medisol=medisol, carevia=carevia, finamed=finamed)
-    _governance(admin, gold)
+    _governance(admin, gold, sam=sam, medisol=medisol, carevia=carevia)
     return {"admin": admin, "sam": sam, "medisol": medisol, "carevia": carevia}
 
 
@@ -227,9 +227,11 @@ def _missions(admin, sam, *, medisol, carevia, finamed) -> None:
     services.mission_create(actor=admin, data={"title": "Not yet", "start": start, "end": end})
 
 
-def _governance(admin, gold) -> None:
-    """A rule book of every kind of rule, and a finished review of it (its findings)."""
-    from governance import services, tasks
+def _governance(admin, gold, *, sam, medisol, carevia) -> None:
+    """A rule book of every kind of rule; a closed review of the last quarter (a warning to Medisol, applied,
+    and Sam's open appeal of it) and a finished review of the quarter before, still open (Carevia's suspension
+    awaiting its second approval): decisions and appeals to read, approve, apply, withdraw and answer."""
+    from governance import decisions, services, tasks
 
     for name, kind, params in [
         ("Minimum", "min_contribution", {"min_value": "100", "per_tier": {str(gold.pk): "500"}}),
@@ -241,10 +243,24 @@ def _governance(admin, gold) -> None:
     ]:
         services.rule_create(actor=admin, data={"name": name, "kind": kind, "params": params})
     today = date.today()
-    review, _created = services.review_request(
-        actor=admin, data={"period_start": today - timedelta(days=90), "period_end": today}
+    reviews = []
+    for days in (0, 91):
+        end = today - timedelta(days=days)
+        review, _created = services.review_request(
+            actor=admin, data={"period_start": end - timedelta(days=90), "period_end": end}
+        )
+        tasks.run_review(review.pk)
+        reviews.append(review)
+    closed, open_ = reviews
+    warned = decisions.decision_record(
+        actor=admin, review=closed, data={"partner": medisol.pk, "kind": "warn", "rationale": "Late reports."}
     )
-    tasks.run_review(review.pk)
+    decisions.review_apply(actor=admin, review=closed)
+    warned = type(warned).objects.select_related("review").get(pk=warned.pk)  # its review closed since
+    decisions.appeal_file(actor=sam, decision=warned, reason="The reports were sent on time.")
+    decisions.decision_record(
+        actor=admin, review=open_, data={"partner": carevia.pk, "kind": "suspend", "rationale": "Deliveries late."}
+    )
 
 
 # The persona of the running test, for the `after_call` hook.
