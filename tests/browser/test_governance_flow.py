@@ -65,8 +65,8 @@ def test_a_review_leads_to_a_four_eyes_suspension_that_signs_the_partner_out_and
         sign_in(page, base, "rita.reviewer@demo.test")
         page.goto(f"{base}/governance/reviews/")
         today = dt.date.today()
-        page.get_by_label("From").fill((today - dt.timedelta(days=29)).isoformat())
-        page.get_by_label("To").fill(today.isoformat())
+        page.get_by_label("From", exact=True).fill((today - dt.timedelta(days=29)).isoformat())
+        page.get_by_label("To", exact=True).fill(today.isoformat())
         page.get_by_role("button", name="Start the review").click()
         expect(page.get_by_role("heading", name="Decisions")).to_be_visible(timeout=90_000)
         review_url = page.url.split("#")[0]
@@ -74,7 +74,7 @@ def test_a_review_leads_to_a_four_eyes_suspension_that_signs_the_partner_out_and
 
         # She records Carevia's suspension.
         page.get_by_role("link", name=f"Decide — {PARTNER}").click()
-        page.get_by_label("Decision").select_option("suspend")
+        page.get_by_label("Decision", exact=True).select_option("suspend")
         page.get_by_label("Rationale").fill(RATIONALE)
         page.get_by_role("button", name="Record the decision").click()
         expect(page.get_by_role("status")).to_contain_text(f"The decision about {PARTNER} was recorded.")
