@@ -140,6 +140,23 @@ def test_every_page_passes_axe_in_both_languages_at_desktop_and_phone_width(stac
     ], problems)  # fmt: skip
     _close(context, axe, problems)
 
+    context, page, axe = _persona(browser, tenant, "rita.reviewer@demo.test")
+    page.goto(f"{tenant}/governance/reviews/")
+    review = page.locator("main table a[href^='/governance/reviews/']").first.get_attribute("href")
+    page.goto(f"{tenant}/governance/appeals/")
+    appeal = page.locator("main table a[href^='/governance/appeals/']").first.get_attribute("href")
+    _survey(page, axe, tenant, "reviewer", [
+        ("rule book", "/governance/rules/"),
+        ("reviews", "/governance/reviews/"),
+        ("reviews refused", "/governance/reviews/", REFUSED),
+        ("review, closed", review),
+        ("review filtered", f"{review}?outcome=fail"),
+        ("appeals", "/governance/appeals/"),
+        ("appeal", appeal),
+        ("appeal answer refused", appeal, REFUSED),
+    ], problems)  # fmt: skip
+    _close(context, axe, problems)
+
     context, page, axe = _persona(browser, tenant)
     invitation = _wait_for_link(stack["mail"], "a11y.visitor@demo.test")
     _survey(page, axe, tenant, "visitor", [
