@@ -58,3 +58,10 @@ class MatrixFilterForm(forms.Form):
         self.fields["rule"].choices = [("", _("Every rule")), *((r.key, r.name) for r in rules)]
         self.fields["role"].choices = [("", _("Every role")), *ParticipantRole.choices]
         self.fields["tier"].choices = [("", _("Every tier")), *tier_choices]
+
+
+class AppealForm(forms.Form):
+    # Not required in the browser: the service says what is missing, in the page's words (and in its language).
+    reason = forms.CharField(label=_("Grounds of the appeal"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 6}),
+                             help_text=_("Say why the decision should change; a reviewer answers."))  # fmt: skip
