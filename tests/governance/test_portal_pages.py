@@ -416,6 +416,22 @@ def test_the_portal_home_has_the_governance_panel(applied, as_user):
     assert "You may appeal a decision until" not in page(as_user(applied["mia"]).get("/portal/"))
 
 
+def test_the_panel_reads_in_one_query_whatever_the_number_of_decisions(applied, as_user):
+    client = as_user(applied["sam"])
+    client.get("/portal/")
+    with CaptureQueriesContext(connection) as one:
+        client.get("/portal/")
+    for weeks in range(4):
+        closed_review_about(applied["reviewer"], applied["medisol"], "warn",
+                            dt.date(2025, 1, 1) + dt.timedelta(weeks=4 * weeks))  # fmt: skip
+
+    with CaptureQueriesContext(connection) as five:
+        home = page(client.get("/portal/"))
+
+    assert len(five) == len(one)
+    assert home.count('href="/portal/governance/decisions/') == 3 + 2  # the latest three, the list, the navigation
+
+
 def test_the_answer_mails_address_leads_to_the_list(applied, as_user):
     answer = as_user(applied["sam"]).get("/portal/decisions/")
 
