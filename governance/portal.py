@@ -20,6 +20,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
 
 from ecosystem.accounts.models import User
 from ecosystem.core.dashboard import Panel
@@ -116,6 +118,8 @@ def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _decision_page(request, decision, request.user, template=f"{TEMPLATES}/decision.html")
 
 
+@never_cache  # a personal page: kept by no shared cache
+@require_http_methods(["GET", "POST"])
 def appeal_by_link(request: HttpRequest, token: str) -> HttpResponse:
     """The personal appeal page of a decision's mail: no session needed, the person the link names acts (no
     one is signed in). A forged link or one of another tenant: 403; once the window has closed: 400."""

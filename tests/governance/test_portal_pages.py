@@ -308,6 +308,7 @@ def test_the_link_shows_the_decision_and_files_the_appeal_without_a_session(appl
     appeal = Appeal.objects.get()
     assert (appeal.decision, appeal.author, appeal.reason) == (applied["suspend"], applied["clara"], "Customs strike.")
     assert "_auth_user_id" not in client.session  # nobody was signed in
+    assert "no-store" in shown["Cache-Control"]
     after = page(client.get(link))
     assert FILED in after and "Customs strike." in after and BUTTON not in after
 
