@@ -10,6 +10,7 @@ from ecosystem.core import views as core_views
 from ecosystem.missions import api as missions_api
 from ecosystem.value import api as value_api
 from governance import api as governance_api
+from governance import portal as governance_portal
 from partners import api as partners_api
 from partners import views as partners_views
 
@@ -77,6 +78,10 @@ urlpatterns = [
     path("reports/", include("ecosystem.value.urls")),
     path("portal/missions/", include("ecosystem.missions.portal_urls")),
     path("portal/value/", include("ecosystem.value.portal_urls")),
+    path("portal/governance/", include("governance.portal_urls")),
+    # The personal link of a decision's mail (no session needed), and the address the answer mails carry.
+    path("portal/appeal/<str:token>/", governance_portal.appeal_by_link, name="appeal_by_link"),
+    path("portal/decisions/", governance_portal.decisions_redirect, name="portal_decisions_redirect"),
     path("portal/", include("partners.portal_urls")),
     path("api/", include((api_urlpatterns, "api"))),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -9,5 +9,7 @@ class GovernanceConfig(AppConfig):
 
     def ready(self):
         from . import audit_actions  # the models are loaded only now
+        from .portal import register_portal_panels
 
         audit_actions.register()
+        register_portal_panels()

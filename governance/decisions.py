@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.core import signing
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -272,8 +272,17 @@ def appeal_can_file(*, user: User, decision: Decision) -> bool:
         and decision.kind != K.KEEP
         and deadline is not None
         and timezone.now() < deadline
-        and not Appeal.objects.filter(decision=decision).exists()
+        and not _appealed(decision)
     )
+
+
+def _appealed(decision: Decision) -> bool:
+    """Whether the decision has an appeal: its loaded appeal when it was read with `select_related("appeal")`
+    (a page of decisions asks no query per row), else one query."""
+    relation = Decision._meta.get_field("appeal")
+    if relation.is_cached(decision):
+        return relation.get_cached_value(decision) is not None
+    return Appeal.objects.filter(decision=decision).exists()
 
 
 @transaction.atomic
@@ -351,20 +360,26 @@ def appeal_answer(*, actor: User, appeal: Appeal, state: str, answer: str, ip: s
 
 
 def appeal_link(*, decision: Decision, user: User) -> str:
-    """The relative URL of the user's personal appeal page for the decision (no session needed)."""
-    token = signing.dumps({"d": decision.pk, "u": user.pk}, salt=LINK_SALT, compress=True)
+    """The relative URL of the user's personal appeal page for the decision (no session needed), bound to the
+    tenant it was made in (ids repeat from one tenant's schema to the next). Needs a tenant schema."""
+    payload = {"d": decision.pk, "u": user.pk, "t": connection.schema_name}
+    token = signing.dumps(payload, salt=LINK_SALT, compress=True)
     return f"/portal/appeal/{token}/"
 
 
 def appeal_from_link(token: str) -> tuple[Decision, User]:
     """The decision and the user of an appeal link; refused (403) when forged or no longer the user's, and
-    (400 `appeal_link_expired`) once the window to appeal has closed."""
+    (400 `appeal_link_expired`) once the window to appeal has closed. A link made in another tenant is forged
+    here: refused whatever its ids name in this one."""
     invalid = NotAllowed(_("This appeal link is not valid."), code="appeal_link_invalid")
     try:
         payload = signing.loads(token, salt=LINK_SALT)
         decision_id, user_id = int(payload["d"]), int(payload["u"])
+        tenant = payload["t"]
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         raise invalid from None
+    if tenant != connection.schema_name:
+        raise invalid
     decision = (
         Decision.objects.select_related("review", "partner", "tier").filter(pk=decision_id).first()
     )  # fmt: skip

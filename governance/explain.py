@@ -72,3 +72,39 @@ def finding_text(finding: Finding, rule: Rule) -> str:
             "A share has waited %(days)d days for its confirmation; at most %(limit)d allowed.", days,
         ) % {"days": days, "limit": _days(threshold)}  # fmt: skip
     return "—"
+
+
+def rule_params_text(rule: Rule, tier_names: dict[int, str]) -> list[str]:
+    """A rule's parameters told in words, one sentence each (`tier_names`: tier id -> name, for a minimum per
+    tier). No parameter: an empty list."""
+    params = rule.params or {}
+    told: list[str] = []
+    kind = rule.kind
+    if kind == Rule.Kind.MIN_CONTRIBUTION:
+        told.append(_("At least %(value)s of validated value over the review's period.")
+                    % {"value": _amount(Decimal(str(params.get("min_value", 0))))})  # fmt: skip
+        for tier, value in (params.get("per_tier") or {}).items():
+            name = tier_names.get(int(tier), _("a former tier"))
+            amount = _amount(Decimal(str(value)))
+            told.append(_("In tier %(tier)s: at least %(value)s.") % {"tier": name, "value": amount})
+    elif kind == Rule.Kind.MAX_SHARE:
+        told.append(_("At most %(percent)s %% of the ecosystem's validated value.")
+                    % {"percent": _percent(Decimal(str(params.get("max_percent", 0))))})  # fmt: skip
+    elif kind == Rule.Kind.AGREEMENT_VALID:
+        days = int(params.get("warn_days", 0))
+        told.append(ngettext("A valid agreement; a warning when it ends within %(days)d day.",
+                             "A valid agreement; a warning when it ends within %(days)d days.", days)
+                    % {"days": days})  # fmt: skip
+    elif kind == Rule.Kind.RECENT_ACTIVITY:
+        days = int(params.get("days", 0))
+        told.append(ngettext("A validated contribution in the last %(days)d day before the period's end.",
+                             "A validated contribution in the last %(days)d days before the period's end.", days)
+                    % {"days": days})  # fmt: skip
+    elif kind == Rule.Kind.COMMITMENT_MET:
+        told.append(_("Every numeric mission commitment reached by the period's end."))
+    elif kind == Rule.Kind.PENDING_CONFIRMATIONS:
+        days = int(params.get("days", 0))
+        told.append(ngettext("No joint-contribution share left unconfirmed longer than %(days)d day.",
+                             "No joint-contribution share left unconfirmed longer than %(days)d days.", days)
+                    % {"days": days})  # fmt: skip
+    return told

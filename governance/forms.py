@@ -103,3 +103,10 @@ class AppealAnswerForm(forms.Form):
         label=_("Answer text"), required=False, max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("The partner's users receive it by mail."),
     )  # fmt: skip
+
+
+class AppealForm(forms.Form):
+    # Not required in the browser: the service says what is missing, in the page's words (and in its language).
+    reason = forms.CharField(label=_("Grounds of the appeal"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 6}),
+                             help_text=_("Say why the decision should change; a reviewer answers."))  # fmt: skip

@@ -217,3 +217,12 @@ def appeals_open() -> QuerySet[Appeal]:
         .select_related("decision", "decision__review", "decision__partner", "author")
         .order_by(F("decision__review__closed_at").asc(nulls_last=True), "created_at", "pk")
     )
+
+
+# --- the partner portal -----------------------------------------------------------------------
+
+
+def portal_decisions(user: Any) -> QuerySet[Decision]:
+    """The decisions a partner's users read in the portal (`decisions_visible_to`: their own, of closed reviews),
+    newest review first, each with its appeal: one query for any number of them."""
+    return decisions_visible_to(user).select_related("appeal", "appeal__answered_by")

@@ -20,6 +20,8 @@ NAVIGATION = [
     ("portal:home", _("Home"), PARTNER_USERS),
     ("mission_portal:list", _("Missions"), PARTNER_USERS),
     ("value_portal:home", _("My value"), PARTNER_USERS),
+    ("governance_portal:decisions", _("Decisions"), PARTNER_USERS),
+    ("governance_portal:rules", _("Rule book"), PARTNER_USERS),
     ("portal:profile", _("Our profile"), PARTNER_USERS),
     ("portal:team", _("Our team"), PARTNER_USERS),
     ("portal:participants", _("Participants"), PARTNER_USERS),

@@ -596,7 +596,7 @@ def test_the_portal_home_lists_what_awaits_the_user(as_user, world, fina, invita
         )  # fmt: skip
     client = as_user(world["sam"])
 
-    with django_assert_max_num_queries(14):  # 13, and the value reports' panel (1 query)
+    with django_assert_max_num_queries(15):  # 13, the value reports' panel and the governance panel (1 query each)
         response = client.get("/portal/")
     member_view = as_user(world["mia"]).get("/portal/")
 
