@@ -8,6 +8,7 @@ class GovernanceConfig(AppConfig):
     verbose_name = _("Governance")
 
     def ready(self):
-        from . import audit_actions  # the models are loaded only now
+        from . import audit_actions, dashboard  # the models are loaded only now
 
         audit_actions.register()
+        dashboard.register()
