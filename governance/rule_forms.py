@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ecosystem.core.errors import FieldErrors
@@ -54,7 +55,7 @@ class KindForm(forms.Form):
 
     kind = forms.ChoiceField(
         label=_("Kind of rule"), widget=forms.RadioSelect,
-        choices=[(kind, f"{label} — {KIND_HELP[kind]}") for kind, label in Rule.Kind.choices],
+        choices=[(kind, format_lazy("{} — {}", label, KIND_HELP[kind])) for kind, label in Rule.Kind.choices],
         error_messages={"required": _("Choose a kind of rule."),
                         "invalid_choice": _("Choose one of the kinds of rule listed.")},
     )  # fmt: skip
