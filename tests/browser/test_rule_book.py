@@ -66,6 +66,10 @@ def test_a_reviewer_adds_edits_and_deletes_a_rule(stack, browser, language, widt
         sign_in(page, base, "rita.reviewer@demo.test")
         page.wait_for_url(lambda url: "/login/" not in url)
         context.add_cookies([{"name": "django_language", "value": language, "url": base}])
+        page.goto(f"{base}/")  # her dashboard: the governance panel
+        expect(page.locator("#panel-governance")).to_be_visible()
+        _fits_the_screen(page)
+        _shot(page, f"dashboard-{where}")
         page.goto(f"{base}/governance/rules/")
         expect(page.locator("html")).to_have_attribute("lang", language)
         before = _rules(page)

@@ -77,11 +77,11 @@ def test_a_reviewer_sees_what_awaits_her_with_links_and_deadlines(alpha, governe
     assert f'href="/governance/appeals/{appeal.pk}/">Carevia</a>' in html
     assert f"deadline {date_format(deadline, 'SHORT_DATE_FORMAT')}" in shown
     review = governed["second_review"].pk
-    assert "Failing rules in the last review (2)" in shown
+    assert "Partners failing rules in the last review (2)" in shown
     assert "Finamed — 2 rules failed Medisol — 1 rule failed" in shown  # the most failures first
     assert f'href="/governance/reviews/{review}/?outcome=fail&amp;q=Finamed"' in html
     assert f'href="/governance/reviews/{review}/?outcome=fail">Every partner failing a rule</a>' in html
-    assert "Carevia — " not in shown.split("Failing rules")[1]  # suspended: not reviewed again
+    assert "Carevia — " not in shown.split("Partners failing rules")[1]  # suspended: not reviewed again
 
 
 def test_the_second_reviewer_is_told_she_can_approve(alpha, governed):
