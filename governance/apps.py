@@ -8,8 +8,9 @@ class GovernanceConfig(AppConfig):
     verbose_name = _("Governance")
 
     def ready(self):
-        from . import audit_actions  # the models are loaded only now
+        from . import audit_actions, dashboard  # the models are loaded only now
         from .portal import register_portal_panels
 
         audit_actions.register()
+        dashboard.register()
         register_portal_panels()

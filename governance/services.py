@@ -198,11 +198,18 @@ def _as_data(rule: Rule) -> dict[str, Any]:
     return {field: getattr(rule, field) for field in RULE_FIELDS}
 
 
-def _new_version(actor: User, *, replace: int | None = None, drop: int | None = None,
-                 add: dict[str, Any] | None = None) -> tuple[RuleBook, Rule | None]:  # fmt: skip
-    """The next version: the current rules, `replace`'s key given `add`, or `drop`'s key left out,
-    or `add` appended. Its number is unique: a change made at the same moment fails (409)."""
-    current = rule_book_current()
+def _new_version(
+    actor: User,
+    *,
+    base: RuleBook | None = None,
+    replace: int | None = None,
+    drop: int | None = None,
+    add: dict[str, Any] | None = None,
+) -> tuple[RuleBook, Rule | None]:
+    """The version after `base` (default: the current one): its rules, `replace`'s key given `add`, or `drop`'s
+    key left out, or `add` appended. Its number is unique: a change made at the same moment, or since `base`
+    was read, fails (409) rather than silently overwriting the other."""
+    current = base if base is not None else rule_book_current()
     rules = list(current.rules.order_by("key")) if current else []
     with unique_violations():
         book = RuleBook.objects.create(number=(current.number + 1) if current else 1, created_by=actor)
@@ -221,13 +228,18 @@ def _new_version(actor: User, *, replace: int | None = None, drop: int | None = 
     return book, changed
 
 
+def outdated_rule() -> Conflict:
+    """The refusal to change a rule of an older version of the rule book."""
+    return Conflict(
+        _("This rule belongs to an older version of the rule book; change the current version's rule."),
+        code="rule_outdated",
+    )
+
+
 def _require_current(rule: Rule) -> None:
     current = rule_book_current()
     if current is None or rule.book_id != current.pk:
-        raise Conflict(
-            _("This rule belongs to an older version of the rule book; change the current version's rule."),
-            code="rule_outdated",
-        )
+        raise outdated_rule()
 
 
 def _audit(rule: Rule) -> dict[str, Any]:
@@ -254,7 +266,8 @@ def rule_update(*, actor: User, rule: Rule, data: Mapping[str, Any], ip: str | N
     if "kind" in data and data["kind"] != rule.kind and "params" not in data:
         merged["params"] = {}  # another kind's parameters mean nothing to this one
     cleaned = clean_rule(merged)
-    _book, changed = _new_version(actor, replace=rule.key, add=cleaned)
+    # From the rule's own version: another change saved since it was read makes this one a clean 409.
+    _book, changed = _new_version(actor, base=rule.book, replace=rule.key, add=cleaned)
     assert changed is not None
     before = {k: v for k, v in _as_data(rule).items() if cleaned[k] != v}
     after = {k: v for k, v in cleaned.items() if k in before}
@@ -268,7 +281,7 @@ def rule_delete(*, actor: User, rule: Rule, ip: str | None = None) -> RuleBook:
     """The rule left out of a new version of the rule book (older versions keep it)."""
     require_role(actor, REVIEWERS, _("Only administrators and governance reviewers can change the rule book."))
     _require_current(rule)
-    book, _changed = _new_version(actor, drop=rule.key)
+    book, _changed = _new_version(actor, base=rule.book, drop=rule.key)
     audit_record(actor=actor, action="governance.rule_deleted", target=rule, ip=ip,
                  before=_as_data(rule), after={"version": book.number})  # fmt: skip
     return book

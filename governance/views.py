@@ -1,4 +1,5 @@
-"""Governance pages: the audit trail (and its CSV), the rule book (read-only for now), reviews: the list with
+"""Governance pages: the audit trail (and its CSV), the rule book (administrators and reviewers add, edit and
+delete its rules, each change a new version), reviews: the list with
 the request form, a review's page (progress while it runs, then the partner x rule matrix and the decisions),
 cancel; a decision's page (record or change), approve, withdraw, apply the review's decisions; the appeals
 and the answer to one.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -24,7 +26,7 @@ from django.views.decorators.http import require_POST
 
 from ecosystem.core.audit import audit_events_visible_to
 from ecosystem.core.audit_text import describe_events
-from ecosystem.core.errors import ApplicationError, FieldErrors
+from ecosystem.core.errors import ApplicationError, Conflict, FieldErrors
 from ecosystem.core.roles import REVIEWERS, STAFF, has_role
 from ecosystem.core.selectors import tenant_settings
 from ecosystem.core.views import client_ip, form_errors_from, progress_fragment, role_required
@@ -36,7 +38,8 @@ from . import decisions, selectors, services
 from .explain import finding_text
 from .filters import AuditEventFilter
 from .forms import AppealAnswerForm, ApplyForm, DecisionForm, MatrixFilterForm, ReviewForm
-from .models import Appeal, Decision, Review, RuleBook
+from .models import Appeal, Decision, Review, Rule, RuleBook
+from .rule_forms import KIND_HELP, KindForm, RuleForm
 
 PAGE_SIZE = 50
 MATRIX_PAGE_SIZE = 50
@@ -83,7 +86,109 @@ def rule_book(request: HttpRequest) -> HttpResponse:
         book, rules, versions = selectors.rule_book_version(int(raw) if raw else None)
     except RuleBook.DoesNotExist:
         raise Http404 from None
-    return render(request, "governance/rules.html", {"book": book, "rules": rules, "versions": versions})
+    current = book is not None and book.number == versions[0]
+    context = {"book": book, "rules": rules, "versions": versions, "can_add": _can_run(request),
+               "can_edit": _can_run(request) and current}  # fmt: skip
+    return render(request, "governance/rules.html", context)
+
+
+# --- editing the rule book (each change writes a new version, through the services) -------------
+
+
+def _rule_of_book(request: HttpRequest, pk: int) -> Rule:
+    return get_object_or_404(selectors.rules_visible_to(request.user), pk=pk)
+
+
+def _conflict(request: HttpRequest, template: str, context: dict[str, Any], error: Conflict) -> HttpResponse:
+    """Someone changed the rule book since the page was shown (409): say so, with a link to its current version
+    and to the rule as it is now (when it still exists); what was typed stays in the form."""
+    rule = context.get("rule")
+    now = selectors.rule_book_current()
+    latest = now.rules.filter(key=rule.key).first() if now is not None and rule is not None else None
+    context.update(conflict=error.message, latest=latest, now=now)
+    return render(request, template, context, status=409)
+
+
+def _kind_text(kind: str | None) -> dict[str, Any]:
+    if kind is None:
+        return {"kind": None}
+    return {"kind": kind, "kind_label": Rule.Kind(kind).label, "kind_help": KIND_HELP[kind]}
+
+
+def _saved(request: HttpRequest, message: str) -> HttpResponse:
+    messages.success(request, message)
+    return redirect("governance:rules")
+
+
+def _rule_saved(request: HttpRequest, form: RuleForm, context: dict[str, Any], save: Callable[..., Rule],
+                done: str) -> HttpResponse | None:  # fmt: skip
+    """`save(data=, ip=)` the form's rule: back to the rule book once saved, the 409 page if the rule book changed
+    meanwhile, None with the services' errors on the form."""
+    try:
+        rule = save(data=form.service_data(), ip=client_ip(request))
+    except FieldErrors as error:
+        form.add_service_errors(error)
+        return None
+    except Conflict as error:
+        return _conflict(request, "governance/rule_form.html", context, error)
+    return _saved(request, done % {"name": rule.name, "number": rule.book.number})
+
+
+@role_required(*REVIEWERS)
+def rule_add(request: HttpRequest) -> HttpResponse:
+    """Add a rule: choose its kind (`?kind=`), then its name, parameters, severity and scope; a new version."""
+    raw = request.POST.get("kind") if request.method == "POST" else request.GET.get("kind")
+    if request.method == "GET" and raw not in Rule.Kind.values:
+        chooser = KindForm(request.GET if "kind" in request.GET else None)
+        return render(request, "governance/rule_kind.html", {"form": chooser},
+                      status=400 if chooser.is_bound else 200)  # fmt: skip
+    kind = raw if raw in Rule.Kind.values else None
+    tiers = _tier_choices(request)
+    form = RuleForm(request.POST or None, kind=kind, tiers=tiers, with_kind=True, initial={"kind": kind})
+    context: dict[str, Any] = {"form": form, "adding": True, **_kind_text(kind)}
+    if request.method == "POST" and form.is_valid() and kind:
+        done = _("The rule %(name)s was added: version %(number)d of the rule book.")
+        added = _rule_saved(request, form, context, partial(services.rule_create, actor=request.user), done)
+        if added is not None:
+            return added
+    return render(request, "governance/rule_form.html", context, status=400 if form.errors else 200)
+
+
+@role_required(*REVIEWERS)
+def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a rule of the current version (its kind stays: to change it, delete the rule and add another); a new
+    version. A rule of an older version, or one changed since the page was shown: 409, what was typed kept."""
+    rule = _rule_of_book(request, pk)
+    form = RuleForm(request.POST or None, kind=rule.kind, tiers=_tier_choices(request),
+                    initial=RuleForm.initial_for(rule))  # fmt: skip
+    context: dict[str, Any] = {"form": form, "rule": rule, **_kind_text(rule.kind)}
+    if request.method == "POST" and form.is_valid():
+        done = _("The rule %(name)s was changed: version %(number)d of the rule book.")
+        changed = _rule_saved(
+            request, form, context, partial(services.rule_update, actor=request.user, rule=rule), done
+        )
+        if changed is not None:
+            return changed
+    elif request.method == "GET" and rule.book_id != getattr(selectors.rule_book_current(), "pk", None):
+        return _conflict(request, "governance/rule_form.html", context, services.outdated_rule())
+    return render(request, "governance/rule_form.html", context, status=400 if form.errors else 200)
+
+
+@role_required(*REVIEWERS)
+def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask, then delete a rule of the current version: a new version without it (older versions keep it)."""
+    rule = _rule_of_book(request, pk)
+    context: dict[str, Any] = {"rule": rule}
+    if request.method == "POST":
+        try:
+            book = services.rule_delete(actor=request.user, rule=rule, ip=client_ip(request))
+        except Conflict as error:
+            return _conflict(request, "governance/rule_delete.html", context, error)
+        return _saved(request, _("The rule %(name)s was deleted: version %(number)d of the rule book.")
+                      % {"name": rule.name, "number": book.number})  # fmt: skip
+    if rule.book_id != getattr(selectors.rule_book_current(), "pk", None):
+        return _conflict(request, "governance/rule_delete.html", context, services.outdated_rule())
+    return render(request, "governance/rule_delete.html", context)
 
 
 # --- reviews ----------------------------------------------------------------------------------
