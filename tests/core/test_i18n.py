@@ -16,8 +16,8 @@ def test_every_message_has_a_french_translation_and_the_catalogue_is_compiled():
     assert catalogue.untranslated_entries() == []
     assert catalogue.fuzzy_entries() == []
     assert len(catalogue.translated_entries()) > 150
-    assert {e.msgid: e.msgstr for e in catalogue.translated_entries() if not e.msgid_plural} == {
-        e.msgid: e.msgstr for e in compiled if e.msgid and not e.msgid_plural
+    assert {(e.msgctxt, e.msgid): e.msgstr for e in catalogue.translated_entries() if not e.msgid_plural} == {
+        (e.msgctxt, e.msgid): e.msgstr for e in compiled if e.msgid and not e.msgid_plural
     }
 
 
