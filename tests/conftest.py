@@ -287,8 +287,24 @@ def in_parallel(count: int, call: Callable[[int], object]) -> list:
     return results
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """pytest-xdist: a worker is done; what its fuzz tests counted joins the controller's report."""
+    from tests.fuzz.conftest import merge_cases
+
+    merge_cases(node.workeroutput.get("fuzz_cases", {}))
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_terminal_summary(terminalreporter, config):
+    """The fuzz cases' report (see tests/fuzz), then coverage."""
+    from tests.fuzz.conftest import write_report
+
+    write_report(terminalreporter)
+    _coverage_summary(terminalreporter, config)
+
+
+def _coverage_summary(terminalreporter, config) -> None:
     """With --cov: lines and branches apart (pytest-cov prints them together), and test-output/coverage.json."""
     plugin = config.pluginmanager.getplugin("_cov")
     controller = getattr(plugin, "cov_controller", None)

@@ -297,7 +297,22 @@ def record_call(context, case, response) -> None:
     CASES.setdefault(persona, {}).setdefault(case.operation.label, Counter())[str(response.status_code)] += 1
 
 
-def pytest_terminal_summary(terminalreporter):
+def pytest_sessionfinish(session):
+    """Under pytest-xdist, a worker hands its counts to the controller (see `merge_cases`)."""
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None and CASES:
+        output["fuzz_cases"] = {p: {op: dict(statuses) for op, statuses in ops.items()} for p, ops in CASES.items()}
+
+
+def merge_cases(cases: dict[str, dict[str, dict[str, int]]]) -> None:
+    """Adds a worker's counts to this process's (the controller's)."""
+    for persona, operations in cases.items():
+        for label, statuses in operations.items():
+            CASES.setdefault(persona, {}).setdefault(label, Counter()).update(statuses)
+
+
+def write_report(terminalreporter) -> None:
+    """The cases by persona, operation and status, written to test-output/fuzz/cases.json and summed up."""
     if not CASES:
         return
     OUTPUT.mkdir(parents=True, exist_ok=True)
@@ -306,7 +321,7 @@ def pytest_terminal_summary(terminalreporter):
             "cases": sum(sum(statuses.values()) for statuses in operations.values()),
             "operations": {label: dict(sorted(statuses.items())) for label, statuses in sorted(operations.items())},
         }
-        for persona, operations in CASES.items()
+        for persona, operations in sorted(CASES.items())
     }
     (OUTPUT / "cases.json").write_text(json.dumps(report, indent=2) + "\n")
     terminalreporter.section("fuzz cases")
