@@ -85,21 +85,41 @@ class RealRows:
 
     def __init__(self, admin: Persona, raw_schema: dict) -> None:
         self.client = Client(HTTP_HOST=host("alpha"), HTTP_AUTHORIZATION=admin.headers["Authorization"])
-        self.collections = [path for path, item in raw_schema["paths"].items() if "{" not in path and "get" in item]
+        listed = [path for path, item in raw_schema["paths"].items() if "get" in item]
+        self.collections = [path for path in listed if "{" not in path]
+        # A collection with no list of its own is read where its rows are listed under a parent, for every
+        # parent: `/api/governance/decisions/{id}/` at `/api/governance/reviews/{review_pk}/decisions/`.
+        self.under_parent: dict[str, str] = {}
+        for path in raw_schema["paths"]:
+            collection = path.partition("{")[0]
+            if "{" not in path or collection in self.collections or path.count("{") > 1:
+                continue
+            prefix, name = collection.rstrip("/").rsplit("/", 1)
+            nested = [p for p in listed if p.count("{") == 1 and p.startswith(prefix) and p.endswith(f"}}/{name}/")]
+            if len(nested) == 1:
+                self.under_parent[collection] = nested[0]
         self.pools: dict[str, Iterator[int]] = {}
+
+    def _ids(self, collection: str) -> list[int]:
+        response = self.client.get(collection, HTTP_ACCEPT="application/json")
+        body = response.json() if response["Content-Type"].startswith("application/json") else []
+        rows = body.get("results", []) if isinstance(body, dict) else body
+        return [row["id"] for row in rows if isinstance(row, dict) and isinstance(row.get("id"), int)]
 
     def _next_id(self, collection: str) -> int | None:
         if collection not in self.pools:
-            response = self.client.get(collection, HTTP_ACCEPT="application/json")
-            body = response.json() if response["Content-Type"].startswith("application/json") else []
-            rows = body.get("results", []) if isinstance(body, dict) else body
-            ids = [row["id"] for row in rows if isinstance(row, dict) and isinstance(row.get("id"), int)]
+            if collection in self.under_parent:
+                parent, _brace, rest = self.under_parent[collection].partition("{")
+                child = rest.partition("}")[2]
+                ids = [i for parent_id in self._ids(parent) for i in self._ids(f"{parent}{parent_id}{child}")]
+            else:
+                ids = self._ids(collection)
             self.pools[collection] = cycle([*ids, max(ids) + 100_000]) if ids else iter(())
         return next(self.pools[collection], None)
 
     def _collection_named(self, field: str) -> str | None:
         for suffix in (f"/{field}s/", f"/{field}/"):
-            matches = [path for path in self.collections if path.endswith(suffix)]
+            matches = [path for path in [*self.collections, *self.under_parent] if path.endswith(suffix)]
             if len(matches) == 1:
                 return matches[0]
         return None
