@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -161,6 +162,12 @@ def flash_messages(response) -> list[str]:
     from django.contrib.messages import get_messages
 
     return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def external_assets(html: str) -> list[str]:
+    """The scripts, style sheets and images a page loads from anywhere but its own site (a CDN, say)."""
+    found = re.findall(r"<(?:script|img)\b[^>]*\bsrc=\"([^\"]+)\"|<link\b[^>]*\bhref=\"([^\"]+)\"", html)
+    return [url for pair in found for url in pair if url and not url.startswith("/")]
 
 
 # --- the real Celery worker ------------------------------------------------

@@ -198,7 +198,7 @@ def test_the_decision_mail_in_the_users_language_carries_the_appeal_link(
     apply(board, django_capture_on_commit_callbacks)
 
     [mail] = mailoutbox
-    link = "http://alpha.localhost" + decisions.appeal_link(decision=decision, user=board["clara"])
+    link = mail.body.rstrip().rsplit("\n", 1)[-1]
     assert mail.to == ["clara@carevia.test"]
     expected = {
         "en": ("Governance decision about Carevia: Suspend", "Alpha Medical Commons reviewed Carevia against its "
@@ -209,7 +209,7 @@ def test_the_decision_mail_in_the_users_language_carries_the_appeal_link(
     }[language]  # fmt: skip
     assert mail.subject == expected[0]
     assert mail.body.startswith(expected[1])
-    assert mail.body.rstrip().endswith(link)
+    assert link.startswith("http://alpha.localhost/portal/appeal/") and link.endswith("/")
     token = urlsplit(link).path.removeprefix("/portal/appeal/").removesuffix("/")
     assert decisions.appeal_from_link(token) == (decision, board["clara"])
 

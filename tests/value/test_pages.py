@@ -12,7 +12,7 @@ from django_tenants.utils import schema_context
 from ecosystem.value import services
 from ecosystem.value.models import Report
 from ecosystem.value.tasks import compute_report
-from tests.conftest import admin_of, flash_messages, login
+from tests.conftest import admin_of, external_assets, flash_messages, login
 from tests.value.test_engine import cast as cast
 from tests.value.test_engine import eco as eco  # the fixture: a hand-checked small ecosystem
 from tests.value.test_engine import world as world
@@ -135,7 +135,7 @@ def test_a_finished_report_shows_its_figures_charts_and_scorecard(as_user, eco):
     for chart in ("chart-top", "chart-roles", "chart-trend", "chart-lorenz", "chart-network"):
         assert f'id="{chart}" role="img" aria-label="' in html
     assert "js/vendor/echarts-6.1.0.min.js" in html and "js/report-charts.js" in html
-    assert "cdn" not in html.lower()
+    assert external_assets(html) == []
     data = json.loads(html.split('<script id="report-data" type="application/json">')[1].split("</script>")[0])
     assert data["labels"]["lorenz"] == "Lorenz curve of the partners' value"
     assert data["lorenz"]["points"] == summary["lorenz"]

@@ -19,7 +19,7 @@ from ecosystem.core import services as core_services
 from ecosystem.value import selectors, services
 from ecosystem.value.models import Report, ReportRow
 from ecosystem.value.tasks import compute_report
-from tests.conftest import admin_of, french, login, make_user
+from tests.conftest import admin_of, external_assets, french, login, make_user
 from tests.missions.conftest import PartnerFactory
 from tests.value.test_engine import cast as cast
 from tests.value.test_engine import eco as eco  # the fixture: a hand-checked small ecosystem
@@ -82,7 +82,7 @@ def test_a_partner_user_reads_its_own_scorecard_and_trend(as_user, eco, who):
     assert "<td>March 2026</td><td>600.00</td>" in html and "<td>May 2026</td><td>50.00</td>" in html
     assert 'id="chart-partner-trend" role="img"' in html
     assert "js/vendor/echarts-6.1.0.min.js" in html and "js/partner-value-chart.js" in html
-    assert "cdn" not in html.lower()
+    assert external_assets(html) == []
     assert f'href="/portal/value/{report.pk}/explanation/"' in html
     assert '<a href="/portal/value/" aria-current="page">My value</a>' in html
     # Never another partner's name or figures.
