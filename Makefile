@@ -32,7 +32,7 @@ messages: $(STAMP)
 	$(PY) manage.py compilemessages --ignore=.venv
 
 bench: $(STAMP)
-	eval "$$($(PY) scripts/dev.py env)" && $(PY) benchmarks/tenancy.py && $(PY) benchmarks/partners.py && $(PY) benchmarks/missions.py && $(PY) benchmarks/value_report.py
+	eval "$$($(PY) scripts/dev.py env)" && $(PY) benchmarks/tenancy.py && $(PY) benchmarks/partners.py && $(PY) benchmarks/missions.py && $(PY) benchmarks/value_report.py && $(PY) benchmarks/shapley.py && $(PY) benchmarks/governance.py
 
 # The production server under load (gunicorn + wrk; needs Debian's wrk: apt-get install wrk).
 load: $(STAMP)
