@@ -257,9 +257,10 @@ SQL = [
     "DELETE FROM governance_review WHERE id = %(review)s",
     "UPDATE governance_finding SET outcome = 'fail' WHERE review_id = %(review)s",
     "DELETE FROM governance_finding WHERE review_id = %(review)s",
+    # A partner the review never saw: no finding of it to collide with.
     "INSERT INTO governance_finding (review_id, partner_id, rule_id, outcome, note)"
     " SELECT review_id, partner_id, rule_id, outcome, note FROM governance_finding WHERE review_id = %(review)s"
-    " AND false UNION ALL SELECT %(review)s, %(partner)s, %(rule)s, 'pass', ''",
+    " AND false UNION ALL SELECT %(review)s, %(newcomer)s, %(rule)s, 'pass', ''",
     "UPDATE governance_decision SET rationale = 'rewritten' WHERE id = %(decision)s",
     "UPDATE governance_decision SET review_id = %(other)s WHERE id = %(decision)s",
     "DELETE FROM governance_decision WHERE id = %(decision)s",
@@ -272,7 +273,8 @@ def test_a_closed_review_its_findings_and_decisions_refuse_raw_sql(closed, run):
     other = run(closed["reviewer"], period_start="2025-01-01", period_end="2025-06-30")
     rule_id = Finding.objects.filter(review=closed["review"]).values_list("rule_id", flat=True).first()
     params = {"review": closed["review"].pk, "decision": closed["decision"].pk, "partner": closed["carevia"].pk,
-              "rule": rule_id, "author": closed["reviewer"].pk, "other": other.pk}  # fmt: skip
+              "rule": rule_id, "author": closed["reviewer"].pk, "other": other.pk,
+              "newcomer": PartnerFactory().pk}  # fmt: skip
     for sql in SQL:
         with pytest.raises(DatabaseError) as caught, transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql, params)
