@@ -19,7 +19,7 @@ from rest_framework.authtoken.models import Token
 from ecosystem.accounts.models import User
 from ecosystem.core.errors import ApplicationError, FieldErrors, NotAllowed
 from ecosystem.core.models import TenantSettings
-from ecosystem.core.selectors import tenant_settings
+from ecosystem.core.selectors import SETTINGS_CACHE_KEY, tenant_settings
 from governance import decisions
 from governance.models import Appeal, Decision, Finding, Review, Rule, RuleBook
 from governance.selectors import appeals_open
@@ -92,7 +92,8 @@ def closed_review_at(board, closed_at):
 @pytest.mark.parametrize(("margin", "allowed"), [(dt.timedelta(minutes=1), True), (-dt.timedelta(minutes=1), False)])
 def test_the_window_edges(board, margin, allowed):
     TenantSettings.objects.update_or_create(pk=1, defaults={"appeal_window_days": 10})
-    cache.clear()  # the settings' cached copy
+    # The settings' cached copy; never cache.clear(): it flushes the Redis the other test processes share.
+    cache.delete(SETTINGS_CACHE_KEY)
     closing = timezone.now() - dt.timedelta(days=10) + margin  # the deadline is a minute away, or a minute gone
     decision = closed_review_at(board, closing)
 
