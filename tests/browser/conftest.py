@@ -252,6 +252,39 @@ def sign_in(page, base: str, email: str, password: str = "symbiose-demo-2026") -
     page.get_by_role("button", name="Sign in").click()
 
 
+def loaded(page) -> None:
+    """Act on a document once axe has checked it: a click that starts a navigation before the current
+    document has loaded holds it (the axe watch waits for its report) while the document waits for its
+    deferred scripts, htmx among them, which the pending navigation stalls."""
+    page.wait_for_load_state("load")
+    page.evaluate("() => window.axeCheckAgain().then(() => true)")
+
+
+def fits_the_screen(page, where: str = "the page") -> None:
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"{where} scrolls sideways by {overflow}px"
+
+
+WIDTHS = ((1280, 900), (375, 812))
+LANGUAGES = ("en", "fr")
+
+
+def shoot_both_ways(page, base: str, path: str, name: str, ready) -> None:
+    """`path` in each language at each width, `ready(page, language)` checked each time; screenshots
+    `name`-<lang>-<width>. The page is left in English."""
+    for language in LANGUAGES:
+        page.context.add_cookies([{"name": "django_language", "value": language, "url": base}])
+        for width, height in WIDTHS:
+            page.set_viewport_size({"width": width, "height": height})
+            page.goto(f"{base}{path}")
+            loaded(page)
+            assert page.locator("html").get_attribute("lang") == language
+            ready(page, language)
+            fits_the_screen(page, f"{path} ({language}, {width}px)")
+            page.screenshot(path=str(OUTPUT / f"{name}-{language}-{width}.png"), full_page=True)
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": base}])
+
+
 @pytest.fixture
 def page(browser, request):
     context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})

@@ -16,7 +16,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import OUTPUT, checked_page, sign_in
+from tests.browser.conftest import OUTPUT, checked_page, fits_the_screen, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -36,11 +36,6 @@ def _appeal_link(folder, address: str, timeout: float = 30.0) -> str:
                 return found.group(0)
         time.sleep(0.2)
     raise AssertionError(f"no decision mail with an appeal link to {address}")
-
-
-def _fits_the_screen(page) -> None:
-    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0, f"the page scrolls sideways by {overflow}px"
 
 
 def test_a_review_leads_to_a_four_eyes_suspension_that_signs_the_partner_out_and_is_appealed(stack, browser, page):
@@ -118,7 +113,7 @@ def test_a_review_leads_to_a_four_eyes_suspension_that_signs_the_partner_out_and
         clara.get_by_label("Grounds of the appeal").fill(GROUNDS)
         clara.get_by_role("button", name="Appeal this decision").click()
         expect(clara.get_by_role("status")).to_contain_text("Your appeal was filed")
-        _fits_the_screen(clara)
+        fits_the_screen(clara)
         clara.screenshot(path=str(OUTPUT / "governance-appeal-filed-phone.png"), full_page=True)
 
         # Rita overturns it: Carevia is active again.

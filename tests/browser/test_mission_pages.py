@@ -7,36 +7,23 @@ import datetime as dt
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import OUTPUT, sign_in
+from tests.browser.conftest import OUTPUT, fits_the_screen, loaded, sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def _loaded(page) -> None:
-    """Act on a document once axe has checked it: a click that starts a navigation before the current
-    document has loaded holds it (the axe watch waits for its report) while the document waits for its
-    deferred scripts, htmx among them, which the pending navigation stalls."""
-    page.wait_for_load_state("load")
-    page.evaluate("() => window.axeCheckAgain().then(() => true)")
 
 
 def _go(page, locator) -> None:
     """Click what leads to another document, and wait until that one has loaded and been checked."""
     with page.expect_navigation(wait_until="load"):
         locator.click()
-    _loaded(page)
-
-
-def _fits_the_screen(page) -> None:
-    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0, f"the page scrolls sideways by {overflow}px"
+    loaded(page)
 
 
 def test_a_manager_builds_a_mission_and_validates_its_queue_in_place(stack, page):
     base = f"http://demo.localhost:{stack['port']}"
     today = dt.date.today()
     sign_in(page, base, "marc.manager@demo.test")
-    _loaded(page)
+    loaded(page)
 
     _go(page, page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Missions"))
     _go(page, page.get_by_role("link", name="New mission"))
@@ -94,7 +81,7 @@ def test_a_manager_builds_a_mission_and_validates_its_queue_in_place(stack, page
 
     page.set_viewport_size({"width": 375, "height": 812})
     page.reload()
-    _loaded(page)
+    loaded(page)
     expect(page.locator("#totals-title")).to_be_visible()
     page.screenshot(path=str(OUTPUT / "mission-page-phone.png"), full_page=True)
-    _fits_the_screen(page)
+    fits_the_screen(page)

@@ -9,7 +9,7 @@ French at both widths land in test-output/browser/.
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import OUTPUT, sign_in
+from tests.browser.conftest import OUTPUT, fits_the_screen, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -32,11 +32,6 @@ def at_width(browser, request):
     yield open_page
     for context in contexts:
         context.close()
-
-
-def _fits_the_screen(page) -> None:
-    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0, f"the page scrolls sideways by {overflow}px"
 
 
 @pytest.mark.parametrize(
@@ -69,7 +64,7 @@ def test_the_lifecycle_panel_walks_a_partner_to_its_exit(stack, at_width, width,
     )
     expect(reason).to_have_attribute("aria-describedby", "suspend-reason_error")
     page.screenshot(path=str(OUTPUT / f"lifecycle-error-{width}.png"), full_page=True)
-    _fits_the_screen(page)
+    fits_the_screen(page)
     reason.fill("Membership fees unpaid")
     page.get_by_role("button", name="Suspend").click()
     expect(page.get_by_role("status")).to_have_text(f"{partner} is now suspended.")
@@ -85,7 +80,7 @@ def test_the_lifecycle_panel_walks_a_partner_to_its_exit(stack, at_width, width,
     panel.get_by_role("button", name="Exit the ecosystem").click()
     expect(page.locator("#exit-confirm_error")).to_have_text("Tick the box to confirm the exit.")
     expect(page.get_by_label("Reason for the exit")).to_have_value("Merged into another association")
-    _fits_the_screen(page)
+    fits_the_screen(page)
     page.get_by_label("I confirm that this partner leaves the ecosystem for good.").check()
     panel.get_by_role("button", name="Exit the ecosystem").click()
     expect(page.get_by_role("status")).to_have_text(f"{partner} has left the ecosystem.")
@@ -97,7 +92,7 @@ def test_the_lifecycle_panel_walks_a_partner_to_its_exit(stack, at_width, width,
     expect(page.get_by_role("button", name="Invite")).to_have_count(0)
     expect(page.get_by_text("Add an agreement")).to_have_count(0)
     page.screenshot(path=str(OUTPUT / f"lifecycle-exited-{width}.png"), full_page=True)
-    _fits_the_screen(page)
+    fits_the_screen(page)
 
 
 @pytest.mark.parametrize("width", ["desktop", "phone"])
@@ -115,4 +110,4 @@ def test_a_partner_page_fits_each_width_in_each_language(stack, at_width, width,
     expect(page.get_by_role("heading", name=history)).to_be_visible()
     expect(page.locator(".history")).to_contain_text(added)
     page.screenshot(path=str(OUTPUT / f"partner-page-{language}-{width}.png"), full_page=True)
-    _fits_the_screen(page)
+    fits_the_screen(page)

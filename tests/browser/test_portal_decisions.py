@@ -12,41 +12,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import OUTPUT, checked_page, sign_in
+from tests.browser.conftest import OUTPUT, checked_page, fits_the_screen, loaded, shoot_both_ways, sign_in
 
 pytestmark = pytest.mark.browser
 
-WIDTHS = ((1280, 900), (375, 812))
-LANGUAGES = ("en", "fr")
 WARNING = "The partnership agreement ends within 30 days and no renewal has been signed."
 GROUNDS = "The renewal was agreed at our steering committee; the signed agreement will be uploaded this week."
 PROMOTION = "Financing is now part of every mission; Finamed co-builds them."
-
-
-def _loaded(page) -> None:
-    page.wait_for_load_state("load")
-    page.evaluate("() => window.axeCheckAgain().then(() => true)")
-
-
-def _no_sideways_scroll(page, where: str) -> None:
-    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0, f"{where} scrolls sideways by {overflow}px"
-
-
-def _shoot_both_ways(page, base: str, path: str, name: str, ready) -> None:
-    """`path` in each language at each width, `ready(page, language)` checked each time; screenshots
-    `name`-<lang>-<width>."""
-    for language in LANGUAGES:
-        page.context.add_cookies([{"name": "django_language", "value": language, "url": base}])
-        for width, height in WIDTHS:
-            page.set_viewport_size({"width": width, "height": height})
-            page.goto(f"{base}{path}")
-            _loaded(page)
-            assert page.locator("html").get_attribute("lang") == language
-            ready(page, language)
-            _no_sideways_scroll(page, f"{path} ({language}, {width}px)")
-            page.screenshot(path=str(OUTPUT / f"{name}-{language}-{width}.png"), full_page=True)
-    page.context.add_cookies([{"name": "django_language", "value": "en", "url": base}])
 
 
 def _heading(page, en: str, fr: str, language: str):
@@ -63,22 +35,22 @@ def test_a_partner_reads_its_decisions_its_appeal_and_the_rule_book(stack, brows
     page, axe = checked_page(context)
     sign_in(page, base, "clara@carevia.test")
     page.wait_for_url(f"{base}/portal/")
-    _loaded(page)
+    loaded(page)
     panel = page.locator("section", has=page.get_by_role("heading", name="Governance decisions"))
     expect(panel.get_by_role("link", name=re.compile(r"^Warn — review"))).to_be_visible()
     expect(panel).to_contain_text("Appeal: Open")
     with page.expect_navigation(wait_until="load"):
         page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Decisions").click()
-    _loaded(page)
+    loaded(page)
     expect(page.get_by_role("heading", name="Governance decisions", exact=True)).to_be_visible()
     row = page.locator("tr", has_text=WARNING[:40])
     expect(row).to_contain_text("Appeal: Open")
     decision_path = row.get_by_role("link", name=re.compile("^Warn")).get_attribute("href")
     assert re.fullmatch(r"/portal/governance/decisions/\d+/", decision_path), decision_path
 
-    _shoot_both_ways(page, base, "/portal/governance/decisions/", "portal-decisions-list",
-                     lambda p, lang: expect(_heading(p, "Governance decisions", "Décisions de gouvernance",
-                                                     lang)).to_be_visible())  # fmt: skip
+    shoot_both_ways(page, base, "/portal/governance/decisions/", "portal-decisions-list",
+                    lambda p, lang: expect(_heading(p, "Governance decisions", "Décisions de gouvernance",
+                                                    lang)).to_be_visible())  # fmt: skip
 
     def decision_ready(p, language):
         expect(p.get_by_text(WARNING)).to_be_visible()
@@ -89,14 +61,14 @@ def test_a_partner_reads_its_decisions_its_appeal_and_the_rule_book(stack, brows
         assert p.locator(".findings .outcome").count() >= 1
         expect(p.get_by_role("button", name=re.compile("Appeal this decision|Faire appel"))).to_have_count(0)
 
-    _shoot_both_ways(page, base, decision_path, "portal-decisions-one", decision_ready)
+    shoot_both_ways(page, base, decision_path, "portal-decisions-one", decision_ready)
 
     def rules_ready(p, language):
         row = p.locator("tr", has=p.get_by_role("cell", name="No dominant partner", exact=True))
         expect(row).to_contain_text({"en": "At most 40 % of the ecosystem's validated value.",
                                      "fr": "Au plus 40\u00a0% de la valeur validée de l'écosystème."}[language])  # fmt: skip
 
-    _shoot_both_ways(page, base, "/portal/governance/rules/", "portal-decisions-rules", rules_ready)
+    shoot_both_ways(page, base, "/portal/governance/rules/", "portal-decisions-rules", rules_ready)
     # Another partner's decision is not hers: not found.
     response = page.goto(f"{base}/portal/governance/decisions/999999/")
     assert response.status == 404
@@ -109,13 +81,13 @@ def test_a_partner_reads_its_decisions_its_appeal_and_the_rule_book(stack, brows
     sign_in(page, base, "paul@finamed.test")
     page.wait_for_url(f"{base}/portal/")
     page.goto(f"{base}/portal/governance/decisions/")
-    _loaded(page)
+    loaded(page)
     page.locator("tr", has_text=PROMOTION[:40]).get_by_role("link", name=re.compile("^Promote")).click()
-    _loaded(page)
+    loaded(page)
     expect(page.get_by_text(PROMOTION)).to_be_visible()
     expect(page.get_by_text("Only an administrator of our organisation can appeal this decision.")).to_be_visible()
     expect(page.get_by_role("button", name="Appeal this decision")).to_have_count(0)
-    _no_sideways_scroll(page, "Paul's decision (375px)")
+    fits_the_screen(page, "Paul's decision (375px)")
     page.screenshot(path=str(OUTPUT / "portal-decisions-member-en-375.png"), full_page=True)
     violations += axe.unclaimed()
     context.close()
@@ -125,9 +97,9 @@ def test_a_partner_reads_its_decisions_its_appeal_and_the_rule_book(stack, brows
     page, axe = checked_page(context)
     response = page.goto(f"{base}/portal/appeal/not-a-real-token/")
     assert response.status == 403
-    _loaded(page)
+    loaded(page)
     expect(page.get_by_text("Ce lien de recours n'est pas valide.")).to_be_visible()
-    _no_sideways_scroll(page, "a forged appeal link (375px)")
+    fits_the_screen(page, "a forged appeal link (375px)")
     page.screenshot(path=str(OUTPUT / "portal-decisions-link-refused-fr-375.png"), full_page=True)
     violations += axe.unclaimed()
     context.close()

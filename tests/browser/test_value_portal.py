@@ -7,39 +7,12 @@ come from; Marc (manager) follows a scorecard row of the report to its explanati
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import OUTPUT, checked_page, sign_in
+from tests.browser.conftest import OUTPUT, checked_page, loaded, shoot_both_ways, sign_in
 
 pytestmark = pytest.mark.browser
 
-WIDTHS = ((1280, 900), (375, 812))
-LANGUAGES = ("en", "fr")
 
-
-def _loaded(page) -> None:
-    page.wait_for_load_state("load")
-    page.evaluate("() => window.axeCheckAgain().then(() => true)")
-
-
-def _no_sideways_scroll(page, where: str) -> None:
-    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0, f"{where} scrolls sideways by {overflow}px"
-
-
-def _shoot_both_ways(page, base: str, path: str, name: str, ready) -> None:
-    """`path` in each language at each width, `ready(page)` checked each time; screenshots `name`-<lang>-<width>."""
-    for language in LANGUAGES:
-        page.context.add_cookies([{"name": "django_language", "value": language, "url": base}])
-        for width, height in WIDTHS:
-            page.set_viewport_size({"width": width, "height": height})
-            page.goto(f"{base}{path}")
-            _loaded(page)
-            assert page.locator("html").get_attribute("lang") == language
-            ready(page)
-            _no_sideways_scroll(page, f"{path} ({language}, {width}px)")
-            page.screenshot(path=str(OUTPUT / f"{name}-{language}-{width}.png"), full_page=True)
-
-
-def _chart_drawn(page) -> None:
+def _chart_drawn(page, _language: str) -> None:
     expect(page.locator("#chart-partner-trend canvas")).to_be_visible()
     width = page.evaluate("document.getElementById('chart-partner-trend').getBoundingClientRect().width")
     viewport = page.viewport_size["width"]
@@ -56,11 +29,11 @@ def test_a_partner_reads_its_value_and_the_staff_read_where_a_partner_s_figures_
     page, axe = checked_page(context)
     sign_in(page, base, "sam@medisol.test")
     page.wait_for_url(f"{base}/portal/")
-    _loaded(page)
+    loaded(page)
     expect(page.get_by_role("heading", name="Our value")).to_be_visible()  # the home's panel
     with page.expect_navigation(wait_until="load"):
         page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="My value").click()
-    _loaded(page)
+    loaded(page)
     expect(page.get_by_role("heading", name="Our scorecard")).to_be_visible()
     expect(page.get_by_role("heading", name="The ecosystem, in aggregate")).to_be_visible()
     body = page.locator("main").inner_text()
@@ -68,10 +41,10 @@ def test_a_partner_reads_its_value_and_the_staff_read_where_a_partner_s_figures_
         assert competitor not in body, competitor
     explain = page.get_by_role("link", name="Where our figures come from")
     portal_explanation = explain.get_attribute("href")
-    _shoot_both_ways(page, base, "/portal/value/", "value-portal", _chart_drawn)
-    _shoot_both_ways(
+    shoot_both_ways(page, base, "/portal/value/", "value-portal", _chart_drawn)
+    shoot_both_ways(
         page, base, portal_explanation, "value-portal-explain",
-        lambda p: expect(p.locator("#contributions-title")).to_be_visible(),
+        lambda p, _language: expect(p.locator("#contributions-title")).to_be_visible(),
     )  # fmt: skip
     violations += axe.unclaimed()
     context.close()
@@ -80,24 +53,24 @@ def test_a_partner_reads_its_value_and_the_staff_read_where_a_partner_s_figures_
     context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
     page, axe = checked_page(context)
     sign_in(page, base, "marc.manager@demo.test")
-    _loaded(page)
+    loaded(page)
     with page.expect_navigation(wait_until="load"):
         page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Reports").click()
-    _loaded(page)
+    loaded(page)
     with page.expect_navigation(wait_until="load"):
         page.locator("main table a[href^='/reports/']").first.click()
-    _loaded(page)
+    loaded(page)
     row_link = page.locator("#scorecard-title").locator("xpath=ancestor::section").locator("tbody a").first
     partner = row_link.inner_text()
     with page.expect_navigation(wait_until="load"):
         row_link.click()
-    _loaded(page)
+    loaded(page)
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Where the figures of {partner} come from")
     expect(page.get_by_role("heading", name="Fair share per objective")).to_be_visible()
     staff_explanation = page.url.removeprefix(base)
-    _shoot_both_ways(
+    shoot_both_ways(
         page, base, staff_explanation, "value-explain",
-        lambda p: expect(p.locator("#objectives-title")).to_be_visible(),
+        lambda p, _language: expect(p.locator("#objectives-title")).to_be_visible(),
     )  # fmt: skip
     violations += axe.unclaimed()
     context.close()

@@ -7,22 +7,17 @@ import datetime as dt
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import OUTPUT, sign_in
+from tests.browser.conftest import OUTPUT, fits_the_screen, loaded, sign_in
 
 pytestmark = pytest.mark.browser
 
 CHARTS = ("chart-top", "chart-roles", "chart-trend", "chart-lorenz", "chart-network")
 
 
-def _loaded(page) -> None:
-    page.wait_for_load_state("load")
-    page.evaluate("() => window.axeCheckAgain().then(() => true)")
-
-
 def _go(page, locator) -> None:
     with page.expect_navigation(wait_until="load"):
         locator.click()
-    _loaded(page)
+    loaded(page)
 
 
 def _charts_drawn(page) -> None:
@@ -43,7 +38,7 @@ def test_a_manager_requests_a_report_and_watches_it_finish_into_charts(stack, pa
     polled = []
     page.on("response", lambda r: polled.append(r.status) if r.url.endswith("/progress/") else None)
     sign_in(page, base, "marc.manager@demo.test")
-    _loaded(page)
+    loaded(page)
 
     _go(page, page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Reports"))
     page.get_by_label("From", exact=True).fill(str(today - dt.timedelta(days=365)))
@@ -54,7 +49,7 @@ def test_a_manager_requests_a_report_and_watches_it_finish_into_charts(stack, pa
     expect(page.locator("#report-progress, #chart-top").first).to_be_visible()
     # htmx polls the fragment every second and reloads the page once the report is done.
     expect(page.locator("#chart-top canvas")).to_be_visible(timeout=90_000)
-    _loaded(page)
+    loaded(page)
     expect(page.get_by_role("heading", name="Headline figures")).to_be_visible()
     expect(page.locator(".badge.done").first).to_be_visible()
     _charts_drawn(page)
@@ -62,13 +57,12 @@ def test_a_manager_requests_a_report_and_watches_it_finish_into_charts(stack, pa
 
     page.set_viewport_size({"width": 375, "height": 812})
     page.reload()
-    _loaded(page)
+    loaded(page)
     expect(page.locator("#chart-lorenz canvas")).to_be_visible()
     _charts_drawn(page)
     for chart in CHARTS:
         width = page.evaluate(f"document.getElementById('{chart}').getBoundingClientRect().width")
         assert 0 < width <= 375, f"{chart} is {width}px wide on a 375px phone"
     page.screenshot(path=str(OUTPUT / "value-report-375.png"), full_page=True)
-    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0, f"the page scrolls sideways by {overflow}px"
+    fits_the_screen(page)
     assert all(status == 200 for status in polled)

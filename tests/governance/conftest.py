@@ -37,6 +37,24 @@ def findings(review: Review) -> dict[tuple[str, str], Finding]:
     return {(f.partner.name, f.rule.name): f for f in rows}
 
 
+def closed_with_a_warning(reviewer, partner, rationale: str):
+    """A rule book of one rule, a finished review with a warning for `partner`, its `warn` decision applied
+    (the review is closed): the decision. Written directly, in the current schema, for tests of a tenant
+    without the `world` fixture's data."""
+    from governance import decisions
+    from governance.models import Rule, RuleBook
+
+    book = RuleBook.objects.create(number=1, created_by=reviewer)
+    rule = Rule.objects.create(book=book, key=1, name="Commitments", kind="commitment_met")
+    review = Review.objects.create(book=book, status=Review.Status.DONE, **PERIOD)
+    Finding.objects.create(review=review, partner=partner, rule=rule, outcome=Finding.Outcome.WARN)
+    decision = decisions.decision_record(
+        actor=reviewer, review=review, data={"partner": partner.pk, "kind": "warn", "rationale": rationale}
+    )
+    decisions.review_apply(actor=reviewer, review=review)
+    return decision
+
+
 def validated(manager, mission, **data):
     contribution = declare(manager, mission, **data)
     return missions_services.contribution_validate(actor=manager, contribution=contribution)

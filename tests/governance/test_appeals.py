@@ -21,11 +21,11 @@ from ecosystem.core.errors import ApplicationError, FieldErrors, NotAllowed
 from ecosystem.core.models import TenantSettings
 from ecosystem.core.selectors import SETTINGS_CACHE_KEY, tenant_settings
 from governance import decisions
-from governance.models import Appeal, Decision, Finding, Review, Rule, RuleBook
+from governance.models import Appeal, Decision, Review
 from governance.selectors import appeals_open
 from partners.models import Partner
 from tests.conftest import audit_actions, french, host, in_parallel, make_user
-from tests.governance.conftest import api
+from tests.governance.conftest import api, closed_with_a_warning
 from tests.governance.test_decisions import apply, approved, record, refused
 
 APPEALS = "/api/governance/appeals/"
@@ -330,13 +330,7 @@ def test_appeals_filed_at_once_make_one_appeal_and_clean_409s(race):
     reviewer = make_user(race, "reviewer")
     partner = Partner.objects.create(name="Racer", role="supplier", status="active")
     admin = make_user(race, "partner_admin", partner=partner)
-    book = RuleBook.objects.create(number=1, created_by=reviewer)
-    rule = Rule.objects.create(book=book, key=1, name="Minimum", kind="commitment_met")
-    review = Review.objects.create(book=book, period_start="2026-01-01", period_end="2026-06-30", status="done")
-    Finding.objects.create(review=review, partner=partner, rule=rule, outcome="warn")
-    decision = decisions.decision_record(actor=reviewer, review=review,
-                                         data={"partner": partner.pk, "kind": "warn", "rationale": "Careful."})  # fmt: skip
-    decisions.review_apply(actor=reviewer, review=review)
+    decision = closed_with_a_warning(reviewer, partner, "Careful.")
     token = Token.objects.create(user=admin).key
 
     def file_one(i: int):

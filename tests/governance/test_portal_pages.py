@@ -23,6 +23,7 @@ from governance.models import Appeal, Decision, Finding, Review, Rule, RuleBook
 from governance.selectors import portal_decisions
 from partners.models import Partner
 from tests.conftest import audit_actions, flash_messages, french, host, login, make_user
+from tests.governance.conftest import closed_with_a_warning
 from tests.governance.test_appeals import applied as applied  # the fixture
 
 LIST = "/portal/governance/decisions/"
@@ -363,13 +364,7 @@ def beta_decision(beta) -> tuple[Decision, User]:
         partner = Partner.objects.create(name="Betamed", role="supplier", status="active")
         admin = User.objects.create_user(email="admin@betamed.test", password="x" * 12, role="partner_admin",
                                          partner=partner)  # fmt: skip
-        book = RuleBook.objects.create(number=1, created_by=reviewer)
-        rule = Rule.objects.create(book=book, key=1, name="Commitments", kind="commitment_met")
-        review = Review.objects.create(book=book, period_start="2026-01-01", period_end="2026-06-30", status="done")
-        Finding.objects.create(review=review, partner=partner, rule=rule, outcome="warn")
-        decision = decisions.decision_record(actor=reviewer, review=review,
-                                             data={"partner": partner.pk, "kind": "warn", "rationale": "Beta's."})  # fmt: skip
-        decisions.review_apply(actor=reviewer, review=review)
+        decision = closed_with_a_warning(reviewer, partner, "Beta's.")
     return decision, admin
 
 
