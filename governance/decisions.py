@@ -264,25 +264,29 @@ def _is_partner_admin_of(user: Any, decision: Decision) -> bool:
     return has_role(user, (Role.PARTNER_ADMIN,)) and user.partner_id == decision.partner_id
 
 
-def appeal_can_file(*, user: User, decision: Decision) -> bool:
-    """Whether `user` may appeal the decision now (a partner admin of its partner, within the window, once)."""
+def appeal_of(decision: Decision) -> Appeal | None:
+    """The decision's appeal, or None: no query when it was read along (`select_related("appeal")`)."""
+    try:
+        return decision.appeal
+    except Appeal.DoesNotExist:
+        return None
+
+
+def appeal_state(*, user: Any, decision: Decision) -> dict[str, Any]:
+    """What the pages say of a decision's appeal: the appeal (or None), its deadline, whether the window is
+    still open, and whether `user` may file one now (a partner admin of its partner, within the window, once).
+    The tenant's settings read once; no query when the appeal was read along."""
     deadline = appeal_deadline(decision)
-    return (
-        _is_partner_admin_of(user, decision)
-        and decision.kind != K.KEEP
-        and deadline is not None
-        and timezone.now() < deadline
-        and not _appealed(decision)
-    )
+    appeal = appeal_of(decision)
+    window_open = decision.kind != K.KEEP and deadline is not None and timezone.now() < deadline
+    can_file = window_open and appeal is None and _is_partner_admin_of(user, decision)
+    return {"decision": decision, "appeal": appeal, "deadline": deadline, "window_open": window_open,
+            "can_file": can_file}  # fmt: skip
 
 
-def _appealed(decision: Decision) -> bool:
-    """Whether the decision has an appeal: its loaded appeal when it was read with `select_related("appeal")`
-    (a page of decisions asks no query per row), else one query."""
-    relation = Decision._meta.get_field("appeal")
-    if relation.is_cached(decision):
-        return relation.get_cached_value(decision) is not None
-    return Appeal.objects.filter(decision=decision).exists()
+def appeal_can_file(*, user: User, decision: Decision) -> bool:
+    """Whether `user` may appeal the decision now."""
+    return appeal_state(user=user, decision=decision)["can_file"]
 
 
 @transaction.atomic

@@ -18,7 +18,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -36,37 +35,18 @@ from . import decisions as decision_services
 from . import selectors
 from .explain import finding_text, rule_params_text
 from .forms import AppealForm
-from .models import Appeal, Decision
+from .models import Decision
 
 TEMPLATES = "portal/governance"
 PANEL_DECISIONS = 3
 APPEAL = Decision.appeal.related  # the reverse one-to-one: loaded along by `portal_decisions`
 
 
-def _appeal_state(decision: Decision, user: Any) -> dict[str, Any]:
-    """What the pages say of a decision's appeal: the appeal (or None), its deadline, whether the window is
-    still open, and whether `user` may file one now. No query when the appeal was read along."""
-    deadline = decision_services.appeal_deadline(decision)
-    return {
-        "decision": decision,
-        "appeal": _appeal_of(decision),
-        "deadline": deadline,
-        "window_open": deadline is not None and timezone.now() < deadline and decision.kind != Decision.Kind.KEEP,
-        "can_file": decision_services.appeal_can_file(user=user, decision=decision),
-    }
-
-
-def _appeal_of(decision: Decision) -> Appeal | None:
-    try:
-        return decision.appeal  # loaded along, or one query
-    except Appeal.DoesNotExist:
-        return None
-
-
 @role_required(*PARTNER_USERS)
 def decision_list(request: HttpRequest) -> HttpResponse:
     """The organisation's decisions of closed reviews, newest review first: a fixed number of queries."""
-    rows = [_appeal_state(decision, request.user) for decision in selectors.portal_decisions(request.user)]
+    user = request.user
+    rows = [decision_services.appeal_state(user=user, decision=d) for d in selectors.portal_decisions(user)]
     return render(request, f"{TEMPLATES}/decisions.html", {"rows": rows})
 
 
@@ -96,7 +76,7 @@ def _decision_page(request: HttpRequest, decision: Decision, user: User, *, temp
         {"finding": finding, "rule": finding.rule, "text": finding_text(finding, finding.rule)}
         for finding in selectors.decision_findings(decision)
     ]
-    row = _appeal_state(decision, user)
+    row = decision_services.appeal_state(user=user, decision=decision)
     context = {
         **row,
         "row": row,
@@ -152,7 +132,8 @@ def rule_book(request: HttpRequest) -> HttpResponse:
 
 def latest_decisions(user: User) -> dict[str, Any]:
     """The organisation's latest decisions with their appeal state: one query."""
-    rows = [_appeal_state(d, user) for d in selectors.portal_decisions(user)[:PANEL_DECISIONS]]
+    latest = selectors.portal_decisions(user)[:PANEL_DECISIONS]
+    rows = [decision_services.appeal_state(user=user, decision=d) for d in latest]
     open_deadlines = [row["deadline"] for row in rows if row["can_file"]]
     return {"rows": rows, "appeal_until": min(open_deadlines) if open_deadlines else None,
             "list_url": reverse("governance_portal:decisions")}  # fmt: skip
